@@ -1,0 +1,206 @@
+"""Election definitions bundled with ShadowTally: pure data, no database or network.
+
+An election is a set of reporting units (precincts and satellites), preference groups
+with their aliases, and the official releases kept for tests and replay. Everything
+here is read from ``elections/data/<slug>/``, which ``scripts/build_election_data.py``
+rebuilds from the project's shared data.
+
+    >>> e = load_election("iowa-2020")
+    >>> len(e.precincts)
+    1765
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from functools import lru_cache
+from importlib import resources
+from typing import Iterator
+
+__all__ = [
+    "Candidate", "Election", "Precinct", "ReleaseInfo", "ReleaseRow",
+    "UnknownElection", "UnknownRelease", "available_elections", "load_election",
+    "load_release", "ROUNDS",
+]
+
+ROUNDS = ("first", "final", "delegates", "sde")
+
+
+class UnknownElection(LookupError):
+    """No bundled election has this slug."""
+
+
+class UnknownRelease(LookupError):
+    """The election has no bundled release with this label."""
+
+
+@dataclass(frozen=True, slots=True)
+class Candidate:
+    """A preference group keyed by its official surname key (``Buttigieg``, ``Other``)."""
+
+    key: str
+    name: str
+    aliases: tuple[str, ...]
+    misspellings: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Precinct:
+    """A reporting unit: a precinct or a satellite caucus.
+
+    ``delegates`` is the number of county delegates the unit elects; ``sde`` is its
+    state delegate equivalents (``delegates * sde_ratio``). For satellites the
+    delegates follow the attendance bands, so they are those of the 2020 result.
+    """
+
+    county: str
+    name: str
+    code: str
+    idp_id: int | None
+    district: str
+    satellite: bool
+    delegates: int
+    sde: float
+    sde_ratio: float
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.county, self.name)
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseInfo:
+    """One official release: label (``62pct`` … ``certified``) and publication time (UTC)."""
+
+    label: str
+    published_at: datetime
+    time_approximate: bool
+    precincts: int
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class ReleaseRow:
+    """One unit's published numbers in a release, keyed by candidate surname key."""
+
+    county: str
+    precinct: str
+    first: dict[str, int]
+    final: dict[str, int]
+    sde: dict[str, float]
+
+
+@dataclass(frozen=True)
+class Election:
+    """A whole election definition. Build it with :func:`load_election`."""
+
+    slug: str
+    name: str
+    date: date
+    rule_pack: str
+    timezone: str
+    candidates: tuple[Candidate, ...]
+    precincts: tuple[Precinct, ...]
+    county_apportionment: dict[str, int]
+    releases: tuple[ReleaseInfo, ...]
+    _by_key: dict[tuple[str, str], Precinct] = field(default_factory=dict, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        self._by_key.update({p.key: p for p in self.precincts})
+
+    @property
+    def candidate_keys(self) -> tuple[str, ...]:
+        return tuple(c.key for c in self.candidates)
+
+    @property
+    def counties(self) -> tuple[str, ...]:
+        return tuple(sorted({p.county for p in self.precincts}))
+
+    def precinct(self, county: str, name: str) -> Precinct | None:
+        """The unit with exactly this official county and name, or None."""
+        return self._by_key.get((county, name))
+
+    def release_info(self, label: str) -> ReleaseInfo:
+        for r in self.releases:
+            if r.label == label:
+                return r
+        raise UnknownRelease(f"no release {label!r} for {self.slug}; known: {', '.join(r.label for r in self.releases)}")
+
+
+def _data(slug: str) -> resources.abc.Traversable:
+    return resources.files("elections") / "data" / slug
+
+
+def available_elections() -> list[str]:
+    """Slugs of every bundled election."""
+    root = resources.files("elections") / "data"
+    return sorted(p.name for p in root.iterdir() if (p / "election.json").is_file())
+
+
+def _int_or_none(text: str) -> int | None:
+    return int(text) if text.strip() else None
+
+
+@lru_cache(maxsize=8)
+def load_election(slug: str) -> Election:
+    """Load a bundled election by slug (``iowa-2020``). Raises :class:`UnknownElection`."""
+    if slug not in available_elections():
+        raise UnknownElection(f"unknown election {slug!r}; bundled: {', '.join(available_elections())}")
+    root = _data(slug)
+    meta = json.loads((root / "election.json").read_text(encoding="utf-8"))
+    candidates = tuple(
+        Candidate(c["key"], c["name"], tuple(c["aliases"]), tuple(c["misspellings"])) for c in meta["candidates"]
+    )
+    with (root / "precincts.csv").open("r", encoding="utf-8", newline="") as fh:
+        precincts = tuple(
+            Precinct(
+                county=r["county"], name=r["precinct"], code=r["code"], idp_id=_int_or_none(r["idp_id"]),
+                district=r["district"], satellite=r["satellite"] == "1",
+                delegates=int(r["delegates"]), sde=float(r["sde"]), sde_ratio=float(r["sde_ratio"]),
+            )
+            for r in csv.DictReader(fh)
+        )
+    with (root / "county_apportionment.csv").open("r", encoding="utf-8", newline="") as fh:
+        apportionment = {r["county"]: int(r["county_delegates"]) for r in csv.DictReader(fh)}
+    index = json.loads((root / "releases" / "index.json").read_text(encoding="utf-8"))
+    releases = tuple(
+        ReleaseInfo(r["label"], datetime.fromisoformat(r["published_at"].replace("Z", "+00:00")),
+                    r["time_approximate"], r["precincts"], r["note"])
+        for r in index
+    )
+    return Election(
+        slug=meta["slug"], name=meta["name"], date=date.fromisoformat(meta["date"]), rule_pack=meta["rule_pack"],
+        timezone=meta["timezone"], candidates=candidates, precincts=precincts,
+        county_apportionment=apportionment, releases=releases,
+    )
+
+
+def iter_release_csv(text: str, candidates: tuple[str, ...]) -> Iterator[ReleaseRow]:
+    """Parse the compact release layout: county, precinct, then first, final and SDE columns."""
+    for r in csv.DictReader(io.StringIO(text)):
+        yield ReleaseRow(
+            county=r["county"], precinct=r["precinct"],
+            first={c: int(r[f"{c}_first"]) for c in candidates},
+            final={c: int(r[f"{c}_final"]) for c in candidates},
+            sde={c: float(r[f"{c}_sde"]) for c in candidates},
+        )
+
+
+@lru_cache(maxsize=16)
+def _release_text(slug: str, label: str) -> str:
+    path = _data(slug) / "releases" / f"{label}.csv.gz"
+    if not path.is_file():
+        raise UnknownRelease(f"no bundled release {label!r} for {slug}")
+    return gzip.decompress(path.read_bytes()).decode("utf-8")
+
+
+def load_release(slug: str, label: str) -> list[ReleaseRow]:
+    """Every row of a bundled release, in the election's unit order."""
+    election = load_election(slug)
+    election.release_info(label)
+    return list(iter_release_csv(_release_text(slug, label), election.candidate_keys))
