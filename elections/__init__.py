@@ -110,8 +110,19 @@ class Election:
     releases: tuple[ReleaseInfo, ...]
     _by_key: dict[tuple[str, str], Precinct] = field(default_factory=dict, repr=False, compare=False)
 
+    _aliases: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
+
     def __post_init__(self) -> None:
         self._by_key.update({p.key: p for p in self.precincts})
+        for c in self.candidates:
+            for alias in (c.key, c.name, *c.aliases, *c.misspellings):
+                owner = self._aliases.setdefault(alias.casefold(), c.key)
+                if owner != c.key:
+                    raise ValueError(f"alias {alias!r} names both {owner} and {c.key}")
+
+    def candidate_for(self, alias: str) -> str | None:
+        """The candidate key an exact alias names (any case), or None. Fuzzy matching is the parser's."""
+        return self._aliases.get(alias.strip().casefold())
 
     @property
     def candidate_keys(self) -> tuple[str, ...]:

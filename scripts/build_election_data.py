@@ -192,7 +192,7 @@ def main(argv: list[str] | None = None) -> int:
     county_delegates: dict[str, int] = {}
     with (ia / "iowa-tools" / "ref_data" / "idp-precinct-delegates.csv").open(newline="", encoding="utf-8") as fh:
         for a in csv.DictReader(fh):
-            county_delegates[a["County"]] = county_delegates.get(a["County"], 0) + int(a["Delegates to County Convention"])
+            county_delegates[a["County"].strip()] = county_delegates.get(a["County"].strip(), 0) + int(a["Delegates to County Convention"])
     with (out / "county_apportionment.csv").open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh, lineterminator="\n")
         w.writerow(["county", "county_delegates"])

@@ -35,7 +35,7 @@ def resolve_url(value: str | None = None) -> str:
         return f"sqlite:///{Path(raw).expanduser()}"
     try:
         url = make_url(raw)
-    except ArgumentError as exc:
+    except (ArgumentError, ValueError) as exc:
         raise ConfigError(f"malformed database URL {raw!r}: {exc}",
                           hint="use a file path, sqlite:///path.db or postgresql://user@host/db") from None
     backend = url.get_backend_name()

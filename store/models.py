@@ -17,10 +17,11 @@ Table models skip validation in sqlmodel, so values are checked in
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timezone
 from typing import Any, Optional
 
 from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
+from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 __all__ = [
@@ -33,8 +34,34 @@ CLAIM_STATUSES = ("accepted", "review", "rejected")
 ROUNDS = ("first", "final", "delegates", "sde", "unknown")
 
 
+class UTCDateTime(TypeDecorator[datetime]):
+    """Aware UTC in, aware UTC out, on every backend.
+
+    SQLite has no time zones and hands back naive values; PostgreSQL returns the
+    session's zone. Both come back as UTC here, and a naive value is refused on write.
+    """
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None or value.utcoffset() is None:
+            raise ValueError(f"naive datetime {value!r}: store aware UTC datetimes only")
+        value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            return value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+
 def _utc_column(nullable: bool = True, index: bool = False) -> Any:
-    return Field(default=None, sa_column=Column(DateTime(timezone=True), nullable=nullable, index=index))
+    return Field(default=None, sa_column=Column(UTCDateTime(), nullable=nullable, index=index))
 
 
 class Election(SQLModel, table=True):
