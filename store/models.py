@@ -65,6 +65,8 @@ def _utc_column(nullable: bool = True, index: bool = False) -> Any:
 
 
 class Election(SQLModel, table=True):
+    """An election being watched, with the rule pack its caucus math follows."""
+
     __tablename__ = "elections"
 
     id: Optional[int] = Field(default=None, primary_key=True)
