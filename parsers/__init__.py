@@ -1,0 +1,345 @@
+"""Caucus-night posts → checked claims. Pure: text in, frozen dataclasses out.
+
+    >>> from elections import load_election
+    >>> parser = build_pipeline(load_election("iowa-2020"))
+    >>> r = parser.parse(PostInput(id="1", text="Ames 1-1 first alignment: Sanders 111, Warren 68", author="x"))
+    >>> r.kind, r.claims[0].precinct, r.claims[0].counts
+    ('precinct_result', 'Ames 1-1', {'Sanders': 111, 'Warren': 68})
+
+The pipeline is ``spacy.blank("en")`` with a tokenizer that splits names from glued
+numbers ("Warren–2", "26.2%@BernieSanders") and a SpanRuler whose phrase patterns
+(:func:`parsers.candidates.phrase_patterns`) come from the election definition. No
+statistical component. The stages, each in its own module:
+
+* :mod:`~parsers.classify`  — aggregate / prediction / other-election signals
+* :mod:`~parsers.precincts` — references → official units (plus thread and account context)
+* :mod:`~parsers.rounds`    — round labels; ``unknown`` unless the post says
+* :mod:`~parsers.counts`    — masking of non-count numbers, then name ↔ number pairing
+* :mod:`~parsers.corrections`, :mod:`~parsers.plausibility`
+
+A claim is ``accepted`` only when precinct, round and counts are all explicit (or the
+precinct comes from the thread or a registered account), the post is not hedged,
+and the numbers are plausible for the precinct; otherwise it is ``review``.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Mapping, Sequence
+
+import spacy
+from spacy.util import compile_infix_regex
+
+from elections import Election, Precinct
+from parsers import classify
+from parsers.accounts import Account, norm_handle
+from parsers.candidates import AliasIndex, FuzzyNames, build_alias_index, phrase_patterns
+from parsers.corrections import is_correction
+from parsers.counts import Atom, Facts, Pair, atoms_from, mask, pair_counts
+from parsers.plausibility import check_claim
+from parsers.precincts import PrecinctIndex, PrecinctRef
+from parsers.rounds import find_round_labels
+
+__all__ = ["PostInput", "ThreadContext", "ParsedClaim", "ParseResult", "Parser", "build_pipeline", "ACCEPT_AT"]
+
+ACCEPT_AT = 0.75
+_DIGIT = re.compile(r"\d")
+_MAY_NAME_PRECINCT = re.compile(r"county|precinct|satellite|ward|\bsite\b", re.I)
+_PRECINCT_WORDS = re.compile(r"\b(?:precincts?|caucus\w*|site|satellite|alignment|realignment|delegates?|our|my|we)\b", re.I)
+_COLUMN_HEADER = re.compile(r"\b(first|1st|final|2nd|delegates|sde)\s*/\s*(first|1st|final|2nd|delegates|sde)\b", re.I)
+_COL_MAP = {"first": "first", "1st": "first", "final": "final", "2nd": "final", "delegates": "delegates", "sde": "sde"}
+_NOT_A_GROUP_AFTER = re.compile(r"\s*(?:county|co\.|twp|township|city|street|st\.|elementary|high|middle|school|hall|library)\b", re.I)
+
+
+@dataclass(frozen=True, slots=True)
+class PostInput:
+    id: str
+    text: str
+    author: str = ""
+    created_at: str | None = None
+    in_reply_to: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ParsedClaim:
+    county: str | None
+    precinct: str | None
+    round: str
+    counts: Mapping[str, float]
+    status: str
+    confidence: float
+    rule: str
+    evidence: tuple[tuple[int, int, str], ...]
+    corrects: bool = False
+    supersedes: str | None = None  # id of the post whose claim this one replaces
+    problems: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, object]:
+        d: dict[str, object] = {
+            "county": self.county, "precinct": self.precinct, "round": self.round,
+            "counts": dict(self.counts), "status": self.status, "confidence": self.confidence,
+            "evidence": [list(e) for e in self.evidence], "rule": self.rule,
+        }
+        if self.supersedes is not None:
+            d["supersedes"] = self.supersedes
+        if self.problems:
+            d["problems"] = list(self.problems)
+        return d
+
+
+@dataclass(frozen=True, slots=True)
+class ParseResult:
+    kind: str  # precinct_result | aggregate | other
+    claims: tuple[ParsedClaim, ...] = ()
+    reason: str = ""
+    precinct: tuple[str, str] | None = None  # the unit the post is about, for replies to inherit
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadContext:
+    """What earlier posts tell about this one: the thread's precinct, and earlier claims
+    (thread ancestors and the same author's earlier posts, oldest first) that a
+    correction may supersede."""
+
+    precinct: tuple[str, str] | None = None
+    prior: tuple[tuple[str, ParsedClaim], ...] = ()
+
+
+def _make_nlp(index: AliasIndex) -> spacy.language.Language:
+    nlp = spacy.blank("en")
+    # Keep "3-2-2-2" whole: drop the default infix that splits digit-hyphen-digit.
+    infixes = [x for x in nlp.Defaults.infixes if "(?<=[0-9])[+\\-\\*^]" not in x] + [
+        r"(?<=[A-Za-z])(?=\d)", r"(?<=\d)(?=[A-Za-z])",       # Warren2, 2Warren
+        r"[–—|:;=•]", r"(?<=[A-Za-z])-+|-+(?=[A-Za-z])",     # Sanders-25, Pete:12
+        r"(?<=\S)(?=[@#])", r"\.{2,}", r"(?<=[^\d])/|/(?=[^\d])", r"%", r"(?<=[\d])(?=\()", r"[()]",
+    ]
+    nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
+    ruler = nlp.add_pipe("span_ruler", config={"spans_key": "cand", "phrase_matcher_attr": "LOWER", "overwrite": True})
+    ruler.add_patterns(phrase_patterns(index))
+    return nlp
+
+
+class Parser:
+    """Built once per election by :func:`build_pipeline`; :meth:`parse` is pure."""
+
+    def __init__(self, election: Election, accounts: Mapping[str, Account] | None = None) -> None:
+        self.election = election
+        self.aliases = build_alias_index(election)
+        self.fuzzy = FuzzyNames(self.aliases)
+        self.precincts = PrecinctIndex(election)
+        self.nlp = _make_nlp(self.aliases)
+        self.accounts: dict[str, Account] = dict(accounts or {})
+        self._keep_tags = frozenset(a for a in self.aliases.by_alias if a[:1] in "@#")
+
+    # -- candidates -------------------------------------------------------------------------
+
+    def _candidates(self, doc) -> list[tuple[int, int, str, float]]:
+        spans = []
+        last_end = -1
+        for sp in sorted(doc.spans["cand"], key=lambda s: (s.start_char, -(s.end_char - s.start_char))):
+            if sp.start_char < last_end:
+                continue
+            text = doc.text
+            if _NOT_A_GROUP_AFTER.match(text, sp.end_char):
+                continue  # "Warren County", "Story City", "Lincoln Elementary"
+            # A lower-case common first name ("tom", "amy", "joe", "pete") only counts if it is
+            # written as a name, not as an ordinary word inside a sentence.
+            spans.append((sp.start_char, sp.end_char, sp.id_, 1.0))
+            last_end = sp.end_char
+        return spans
+
+    def _fuzzy_slots(self, atoms: list[Atom]) -> list[Atom]:
+        out = list(atoms)
+        for i, a in enumerate(out):
+            if a.kind != "WORD" or len(a.text) < 5 or not a.text.isalpha():
+                continue
+            nxt = next((x for x in out[i + 1:i + 3] if x.kind != "SEP"), None)
+            prv = next((x for x in reversed(out[max(0, i - 2):i]) if x.kind != "SEP"), None)
+            if not ((nxt is not None and nxt.kind == "NUM") or (prv is not None and prv.kind == "NUM" and a.text[:1].isalpha())):
+                continue
+            hit = self.fuzzy.match(a.text)
+            if hit:
+                out[i] = Atom("CAND", a.start, a.end, a.text, hit[0], hit[1])
+        return out
+
+    # -- the parse --------------------------------------------------------------------------
+
+    def parse(self, post: PostInput, context: ThreadContext | None = None) -> ParseResult:
+        text = post.text or ""
+        if not _DIGIT.search(text):
+            # Still find the precinct a thread's root names, for its replies to inherit.
+            refs = self.precincts.find(text)[0] if _MAY_NAME_PRECINCT.search(text) else []
+            return ParseResult("other", (), "no numbers", self._context_precinct(post, context, refs))
+        why_other = classify.other_signal(text)
+        if why_other:
+            return ParseResult("other", (), why_other)
+        doc = self.nlp(text)
+        cands = self._candidates(doc)
+        refs, counties = self.precincts.find(text, blocked=[(s, e) for s, e, _, _ in cands])
+        refs = [r for r in refs if not any(s < r.end and r.start < e for s, e, _, _ in cands)]
+        labels = find_round_labels(text)
+        masked, facts = mask(text, keep_tags=self._keep_tags, extra_spans=[(r.start, r.end) for r in refs])
+        labels = [l for l in labels if not any(s <= l[0] < e for s, e in facts.total_spans)]
+        atoms = atoms_from(_MaskedDoc(doc, masked), cands, labels)
+        atoms = self._fuzzy_slots(atoms)
+        header = _COLUMN_HEADER.search(text)
+        columns = (_COL_MAP[header.group(1).lower()], _COL_MAP[header.group(2).lower()]) if header else ("first", "final")
+        pairs = pair_counts(atoms, columns=columns)
+        precinct, how, ambiguous = self._which_precinct(post, context, refs)
+        correcting = context is not None and bool(context.prior) and is_correction(text)
+        agg = classify.aggregate_signal(text)
+        if agg:
+            return ParseResult("aggregate", (), f"aggregate: {agg.group(0)!r}")
+        if not pairs:
+            n_cands = len({k for _, _, k, _ in cands})
+            if facts.percentages and n_cands >= 2:
+                return ParseResult("aggregate", (), "percentages per group")
+            return ParseResult("other", (), "no counts", precinct)
+        if precinct is None and not correcting and (max(p.value for p in pairs) > 1500 or (counties and not refs)):
+            return ParseResult("aggregate", (), "county or large totals without a precinct")
+        if precinct is None and not refs and not correcting and not _PRECINCT_WORDS.search(text):
+            return ParseResult("other", (), "numbers with no precinct or caucus context")
+        claims = self._claims(post, context, text, pairs, labels, facts, precinct, how, ambiguous, refs)
+        return ParseResult("precinct_result", tuple(claims), "", precinct)
+
+    def _context_precinct(self, post: PostInput, context: ThreadContext | None, refs: Sequence[PrecinctRef]):
+        p, _, _ = self._which_precinct(post, context, list(refs))
+        return p
+
+    def _which_precinct(self, post: PostInput, context: ThreadContext | None, refs: list[PrecinctRef]):
+        keys = list(dict.fromkeys((r.county, r.precinct) for r in refs))
+        if keys:
+            how = refs[0].how
+            return keys[0], how, len(keys) > 1
+        if context is not None and context.precinct is not None:
+            return context.precinct, "thread", False
+        acct = self.accounts.get(norm_handle(post.author or ""))
+        if acct is not None:
+            return (acct.county, acct.precinct), "account", False
+        return None, "", False
+
+    def _claims(self, post, context, text, pairs: list[Pair], labels, facts: Facts, precinct, how, ambiguous, refs):
+        # Round of each pair: its unit, else the last label before it, else a label later in the line.
+        by_round: dict[str, list[Pair]] = {}
+        for p in pairs:
+            rnd = p.round
+            if rnd is None:
+                before = [l for l in labels if l[1] <= p.num_start]
+                if before:
+                    rnd = before[-1][2]
+                else:
+                    after = [l for l in labels if l[0] >= p.end and l[0] - p.end <= 60 and "\n" not in text[p.end:l[0]]]
+                    rnd = after[0][2] if after else "unknown"
+            by_round.setdefault(rnd, []).append(p)
+        hedge = classify.hedged(text)
+        correction = is_correction(text) and context is not None and bool(context.prior)
+        claims: list[ParsedClaim] = []
+        for rnd, plist in by_round.items():
+            counts: dict[str, float] = {}
+            conflict = False
+            for p in plist:
+                if p.key in counts and counts[p.key] != p.value:
+                    if p.num_start in facts.corrected_from:
+                        counts[p.key] = p.value
+                        continue
+                    conflict = True
+                counts.setdefault(p.key, p.value)
+            supersedes = None
+            c_precinct = precinct
+            c_round = rnd
+            if correction:
+                prior = _find_prior(context, plist, facts, precinct)
+                if prior is not None:
+                    pid, old = prior
+                    merged = dict(old.counts)
+                    merged.update(counts)
+                    counts = merged
+                    supersedes = pid
+                    c_round = rnd if rnd != "unknown" else old.round
+                    if c_precinct is None and old.county is not None:
+                        c_precinct = (old.county, old.precinct)
+            problems: list[str] = []
+            conf = 0.95
+            rules = sorted({p.rule for p in plist})
+            if any(p.approx for p in plist):
+                problems.append("approximate number")
+            if conflict:
+                problems.append("two values for one group")
+            if hedge and supersedes is None:
+                problems.append(f"hedged: {hedge.group(0)!r}")
+            if ambiguous:
+                problems.append("several precincts named")
+            if c_round == "unknown":
+                problems.append("round not stated")
+            if c_round == "sde" and any(float(v) == int(v) and v > 1 for v in counts.values()):
+                problems.append("whole-number SDE")
+            fz = min(p.fuzzy for p in plist)
+            if fz < 1.0:
+                conf -= (1.0 - fz) * 0.8 + 0.05
+            conf -= {"thread": 0.05, "account": 0.03, "code": 0.02, "county+number": 0.02, "site": 0.02}.get(how, 0.0)
+            if c_precinct is None:
+                problems.append("no precinct")
+                county = name = None
+            else:
+                county, name = c_precinct
+                unit = self.election.precinct(county, name)
+                attendance = facts.attendance
+                problems.extend(check_claim(c_round, counts, unit, attendance))
+            conf = round(max(0.0, min(conf, 0.99)), 3)
+            status = "accepted" if not problems and conf >= ACCEPT_AT else "review"
+            out_counts = {k: (int(v) if c_round != "sde" and float(v).is_integer() else v) for k, v in counts.items()}
+            evidence = [(p.start, p.end, text[p.start:p.end]) for p in plist]
+            evidence += [(r.start, r.end, r.text) for r in refs[:1]]
+            evidence += [(l[0], l[1], text[l[0]:l[1]]) for l in labels if l[2] == rnd][:1]
+            rule = "+".join(rules) + (f"; precinct:{how}" if how else "") + ("; correction" if supersedes else "")
+            claims.append(ParsedClaim(county, name, c_round, out_counts, status, conf, rule,
+                                      tuple(sorted(set(evidence))), supersedes is not None, supersedes, tuple(problems)))
+        return claims
+
+
+class _MaskedDoc:
+    """The spaCy doc's tokens, with masked characters hidden (offsets unchanged)."""
+
+    def __init__(self, doc, masked: str) -> None:
+        self._doc = doc
+        self.text = doc.text
+        self._masked = masked
+
+    def __iter__(self):
+        m = self._masked
+        for tok in self._doc:
+            if tok.is_space or m[tok.idx:tok.idx + len(tok.text)].strip() == tok.text.strip():
+                yield tok
+            else:
+                yield _Blocker(tok.idx)
+
+
+class _Blocker:
+    """Stands where a masked number was, so pairing never jumps over it."""
+
+    __slots__ = ("idx",)
+    is_space = False
+    text = "\x00"
+
+    def __init__(self, idx: int) -> None:
+        self.idx = idx
+
+
+def _find_prior(context: ThreadContext, plist: list[Pair], facts: Facts, precinct) -> tuple[str, ParsedClaim] | None:
+    keys = {p.key for p in plist}
+    olds = {p.key: facts.corrected_from.get(p.num_start) for p in plist}
+    for pid, claim in reversed(context.prior):
+        if precinct is not None and claim.county is not None and (claim.county, claim.precinct) != precinct:
+            continue
+        if not keys & set(claim.counts):
+            continue
+        if any(olds[k] is not None and k in claim.counts and float(claim.counts[k]) != olds[k] for k in keys):
+            continue
+        return pid, claim
+    return None
+
+
+def build_pipeline(election: Election, accounts: Mapping[str, Account] | None = None) -> Parser:
+    """The parser for one election (patterns built from its definition)."""
+    return Parser(election, accounts)

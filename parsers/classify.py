@@ -1,0 +1,55 @@
+"""What a post is: a precinct result, an aggregate (state/county totals, % reporting, SDE
+shares, campaign tallies) or other (predictions, polls, other elections, GOP caucuses,
+rankings, photos, chatter)."""
+
+from __future__ import annotations
+
+import re
+
+__all__ = ["aggregate_signal", "other_signal", "hedged"]
+
+_AGG = re.compile(
+    r"\d\s*%\s*(?:of\s+(?:the\s+)?(?:\w+\s+){0,3})?(?:precincts?\s+)?(?:reporting|in\b|counted|of the vote)"
+    r"|precincts?\s+reporting|reporting\s*:|\bof\s+(?:all\s+)?(?:the\s+)?(?:total\s+)?precincts\b|\bstatewide\b|popular\s+vote"
+    r"|[\d,]+\s*(?:of|/)\s*[\d,]+\s+precincts|SDE\s+percentages?|delegate\s+equivalents?.{0,40}\d\s*%"
+    r"|pledged\s+delegates|national\s+delegates|\bcounties\b|campaign'?s?\s+(?:internal|own|figures|numbers|tally)"
+    r"|according\s+to\s+.{0,30}(?:figures|campaign|internal)|internal\s+(?:numbers|tally|count|data)"
+    r"|IDP\s+(?:release|results)|party\s+releases?|results\s+so\s+far|\bstate\s*wide\b|\bCCDs?\b"
+    r"|^\s*[A-Z][A-Z ]+\*\s*(?:/|$)|\bstate\s+totals?\b|\bcounty\s+totals?\b|across\s+the\s+state"
+    r"|in\s+control\s+of\s+\d+\s+delegates|\bAP\b\s*(?:call|reports|count)|edison\s+research",
+    re.I | re.M)
+
+_PREDICT = re.compile(
+    r"\b(?:predict\w*|forecast\w*|projection|projected|projects|my\s+guess|guess(?:ing)?|odds|poll(?:s|ed|ster)?\b(?!\s+(?:place|location|site|worker))"
+    r"|polling\b(?!\s+(?:place|location|site))|survey|will\s+(?:win|get|take)|expect(?:ed|ing)?\s+to|if\s+the\s+(?:numbers|results)|mock\s+caucus"
+    r"|simulat\w+|prediction|model\s+says|my\s+(?:prediction|pick|bracket))",
+    re.I)
+
+_FOREIGN = re.compile(
+    r"nevada\s*caucus|#?nvcaucus|#nevada|las\s+vegas|\breno\b|washoe|clark\s+county|\bclark\s*-\s*\d|new\s+hampshire|#?fitn\b"
+    r"|south\s+carolina|super\s+tuesday|\bNV\b|nvdems|\bnevada\b(?!\s+(?:\d|township|twp))", re.I)
+_IOWA = re.compile(r"\biowa\b|#?ia\s*caucus|#iacaucus|#iowacaucus|\bidp\b|iowa\s*democrat|\bstory\s+county\b", re.I)
+_GOP = re.compile(r"\b(?:GOP|republican\s+caucus|republicans?\b(?=.{0,40}caucus)|trump|weld|joe\s+walsh|RNC)\b", re.I)
+
+_HEDGE = re.compile(
+    r"\b(?:should\s+(?:be|have|get)|there'?s\s+talk|talk\s+that|i\s+heard|heard\s+that|rumou?r(?:s|ed)?|unconfirmed"
+    r"|hypothetical\w*|for\s+example|e\.g\.|if\s+(?:we|they|the)\b|would\s+(?:be|get|have)|could\s+(?:be|get)|might)\b", re.I)
+
+
+def aggregate_signal(text: str) -> re.Match[str] | None:
+    return _AGG.search(text)
+
+
+def other_signal(text: str) -> str | None:
+    """Why a post cannot be an Iowa Democratic precinct result, or None."""
+    if _PREDICT.search(text):
+        return "prediction"
+    if _FOREIGN.search(text) and not _IOWA.search(text):
+        return "other-election"
+    if _GOP.search(text):
+        return "gop"
+    return None
+
+
+def hedged(text: str) -> re.Match[str] | None:
+    return _HEDGE.search(text)

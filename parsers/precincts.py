@@ -1,0 +1,199 @@
+"""Precinct references → the official reporting unit.
+
+Every unit gets a set of normalised aliases: its official name ("DES MOINES-80" →
+``des moines 80``), the name without a trailing "Precinct 0500", ward short forms
+("Independence 1st Ward" → ``independence 1``), city-and-number prefixes ("IOWA CITY
+10/ELSW" → ``iowa city 10``), the party's short code ("DM 080" → ``dm 80``), and, for
+satellites, the site name. Aliases that point at several units, and one-word aliases
+(``jackson``, ``adams``), only resolve with a county named in the same post
+("Keokuk County … Adams"); "Keokuk 3" without "County" is the Lee County city precinct.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from dataclasses import dataclass
+
+from elections import Election, Precinct
+
+__all__ = ["PrecinctIndex", "PrecinctRef", "normalize"]
+
+_FILLER = frozenset({"precinct", "precint", "pct", "prec", "no", "number", "num", "iowa", "ia"})
+_SPLIT = re.compile(r"[A-Za-z]+|\d+")
+_ORD = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+
+
+def _tokens(text: str) -> list[str]:
+    out: list[str] = []
+    for m in _SPLIT.finditer(text.lower()):
+        t = m.group(0)
+        if t.isdigit():
+            t = str(int(t))
+        out.append(t)
+    return out
+
+
+def normalize(text: str) -> str:
+    """Lower case, punctuation to spaces, no leading zeros, no "precinct" filler."""
+    return " ".join(t for t in _tokens(text) if t not in _FILLER)
+
+
+@dataclass(frozen=True, slots=True)
+class PrecinctRef:
+    county: str
+    precinct: str
+    start: int
+    end: int
+    text: str
+    how: str  # official | alias | code | county+number | site
+
+
+_ORDINAL_WORD = re.compile(r"\b(\d+)(st|nd|rd|th)\s+ward\b", re.I)
+
+
+def _unit_aliases(p: Precinct) -> list[tuple[str, str]]:
+    name = p.name
+    out: list[tuple[str, str]] = [(normalize(name), "official")]
+    if p.satellite:
+        city, _, site = name.partition(" - ")
+        if site:
+            out.append((normalize(site), "site"))
+        if p.code and p.code != site:
+            out.append((normalize(p.code), "site"))
+        return out
+    stripped = re.sub(r"\s*precin?c?t\s*\d+\s*$", "", name, flags=re.I)
+    if stripped != name:
+        out.append((normalize(stripped), "alias"))
+    m = _ORDINAL_WORD.search(name)
+    if m:
+        city = name[: m.start()].strip()
+        out.append((normalize(f"{city} {m.group(1)}"), "alias"))
+        out.append((normalize(f"{city} ward {m.group(1)}"), "alias"))
+    toks = normalize(name).split()
+    # "IOWA CITY 10/ELSW" → "iowa city 10"; "Ames 1-3 - Grant Twp 2" → "ames 1 3".
+    for i, t in enumerate(toks):
+        if t.isdigit() and i > 0:
+            j = i + 1
+            if j < len(toks) and toks[j].isdigit():
+                j += 1
+            if j < len(toks):
+                out.append((" ".join(toks[:j]), "alias"))
+            break
+    if toks and toks[0] == "wdm":
+        out.append((" ".join(["west", "des", "moines", *toks[1:]]), "alias"))
+    code = normalize(p.code)
+    if code and sum(c.isalpha() for c in code) >= 2:
+        out.append((code, "code"))
+    return out
+
+
+class PrecinctIndex:
+    """Finds precinct references in a text and resolves them to official units."""
+
+    MAX_NGRAM = 7
+
+    def __init__(self, election: Election) -> None:
+        self.election = election
+        self.counties = {c.lower(): c for c in election.counties if "Satellite" not in c}
+        statewide: dict[str, set[tuple[str, str]]] = defaultdict(set)
+        self._how: dict[tuple[str, tuple[str, str]], str] = {}
+        self._by_county: dict[str, dict[str, set[tuple[str, str]]]] = defaultdict(lambda: defaultdict(set))
+        self._county_units: dict[str, list[Precinct]] = defaultdict(list)
+        for p in election.precincts:
+            self._county_units[p.county].append(p)
+            for alias, how in _unit_aliases(p):
+                if not alias:
+                    continue
+                statewide[alias].add(p.key)
+                self._by_county[p.county][alias].add(p.key)
+                self._how.setdefault((alias, p.key), how)
+        # Statewide aliases: unique, and distinctive (a digit, or several words).
+        self._statewide: dict[str, tuple[str, str]] = {}
+        for alias, keys in statewide.items():
+            toks = alias.split()
+            # Town names ("Des Moines" is also a Jasper township) need a county in the post.
+            distinctive = (any(t.isdigit() for t in toks) and len(toks) >= 2) or len(toks) >= 3
+            # Satellite site names ("Southside YMCA") are distinctive from two words.
+            distinctive = distinctive or (len(toks) >= 2 and all(self._how.get((alias, k)) == "site" for k in keys))
+            if len(keys) == 1 and distinctive and len(alias) >= 4:
+                self._statewide[alias] = next(iter(keys))
+        self._county_re = re.compile(
+            r"\b(" + "|".join(sorted((re.escape(c) for c in self.counties), key=len, reverse=True))
+            + r")\s+(?:county|co\.?)(?![a-z])", re.I)
+
+    # -- finding -----------------------------------------------------------------------------
+
+    def counties_named(self, text: str) -> list[tuple[str, int, int]]:
+        """Counties named as counties ("Keokuk County", "Story Co.")."""
+        return [(self.counties[m.group(1).lower()], m.start(), m.end()) for m in self._county_re.finditer(text)]
+
+    def find(self, text: str, *, blocked: list[tuple[int, int]] = ()) -> tuple[list[PrecinctRef], list[str]]:
+        """All resolved references in ``text`` plus the counties it names.
+
+        ``blocked`` spans (candidate names) never take part in a precinct reference.
+        """
+        counties = self.counties_named(text)
+        county_names = [c for c, _, _ in counties]
+        toks: list[tuple[str, int, int]] = []
+        for m in _SPLIT.finditer(text):
+            t = m.group(0).lower()
+            if t in _FILLER:
+                continue
+            if t.isdigit():
+                t = str(int(t))
+            toks.append((t, m.start(), m.end()))
+        # The words of "Linn County" never start a precinct name themselves.
+        blocked = list(blocked) + [(cs, ce) for _, cs, ce in counties]
+        blocked_starts = {t[1] for t in toks if any(s <= t[1] < e for s, e in blocked)}
+        refs: list[PrecinctRef] = []
+        i = 0
+        n = len(toks)
+        while i < n:
+            found = None
+            for size in range(min(self.MAX_NGRAM, n - i), 0, -1):
+                span = toks[i:i + size]
+                # Don't read across a long gap (a different sentence or line).
+                if any(span[k + 1][1] - span[k][2] > 24 for k in range(size - 1)):
+                    continue
+                alias = " ".join(t for t, _, _ in span)
+                key = None
+                for county in county_names:
+                    keys = self._by_county.get(county, {}).get(alias)
+                    if keys and len(keys) == 1 and not alias.isdigit():
+                        key = next(iter(keys))
+                        break
+                if key is None:
+                    key = self._statewide.get(alias)
+                if key is not None:
+                    if any(s in blocked_starts for _, s, _ in span):
+                        continue
+                    found = (key, span, alias)
+                    break
+            if found:
+                key, span, alias = found
+                start, end = span[0][1], span[-1][2]
+                refs.append(PrecinctRef(key[0], key[1], start, end, text[start:end], self._how.get((alias, key), "alias")))
+                i += len(span)
+            else:
+                i += 1
+        # County + number ("Story County Precinct 1-1", "Polk County precinct 80").
+        for county, cs, ce in counties:
+            m = re.match(r"[\s,:]*(?:(?:precin?c?t|pct|#|no\.?)\s*)*(\d+(?:-\d+)?)\b", text[ce:], re.I)
+            if not m:
+                continue
+            num = normalize(m.group(1))
+            hits = [p for p in self._county_units[county]
+                    if normalize(p.name) == num or normalize(p.name).endswith(" " + num) or normalize(p.code) == num]
+            if len(hits) == 1:
+                p = hits[0]
+                start, end = cs, ce + m.end()
+                if not any(r.county == p.county and r.precinct == p.name for r in refs):
+                    refs.append(PrecinctRef(p.county, p.name, start, end, text[start:end], "county+number"))
+        # A county-named unit must agree with a county named in the post, if any.
+        if county_names:
+            named = set(county_names)
+            kept = [r for r in refs if r.county in named or "Satellite" in r.county]
+            refs = kept if kept else refs
+        refs.sort(key=lambda r: r.start)
+        return refs, county_names
