@@ -1,0 +1,255 @@
+"""Reconcile the shadow tally with one official release, precinct by precinct.
+
+Every unit in either the shadow tally or the release gets one status:
+
+* ``match``: every round both sides have agrees (only candidates a post named are
+  compared: posts omit groups, they do not say they were zero);
+* ``mismatch``: one or more fields differ, each with the shadow and official numbers,
+  the claims (ids and URLs) behind the shadow side and the release row;
+* ``social_only``: posted publicly but missing from the release, an official gap,
+  with the hours it has been missing (from the first post to ``as_of`` or, without
+  it, to the release's publication time);
+* ``official_only``: in the release, never posted;
+* ``unresolved``: posted, but every posted round is an open conflict between equally
+  ranked sources, so there is nothing to compare (the conflict has its own finding).
+
+Official delegates are implied as ``round(SDE / sde_ratio)``, the only way to get
+them since the IDP published SDE, not county delegates.
+
+Findings have subjects ``recon:<label>|<county>|<precinct>|<field>`` (field is
+``first``/``final``/``delegates``/``sde`` or ``gap``), stable across runs, so storing
+them is idempotent. ``Reconciliation.scope`` is the prefix of every subject this run
+can produce: a stored open finding under that prefix that is not in ``findings``
+has stopped holding and can be resolved.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from statistics import median
+from typing import Iterable, Literal, Mapping, Sequence
+
+from elections import Election, ReleaseInfo, ReleaseRow
+from reconcile.shadow import Evidence, FindingRecord, ShadowPrecinct, ShadowTally
+
+__all__ = [
+    "FieldDiff", "PrecinctRecon", "Reconciliation", "Status", "STATUSES", "SDE_TOLERANCE",
+    "first_release_lags", "implied_delegates", "reconcile",
+]
+
+Status = Literal["match", "mismatch", "social_only", "official_only", "unresolved"]
+STATUSES: tuple[str, ...] = ("match", "mismatch", "social_only", "official_only", "unresolved")
+FIELDS: tuple[str, ...] = ("first", "final", "delegates", "sde")
+# SDE are published to 4 decimals, and shadow SDE derived from delegates × ratio can
+# differ from the IDP's rounding in the last place; a real error moves a whole
+# delegate's worth (>= 0.01 SDE anywhere in Iowa).
+SDE_TOLERANCE = 0.0051
+
+
+@dataclass(frozen=True, slots=True)
+class FieldDiff:
+    """One field that differs: per candidate (shadow, official); ``derived`` if the shadow side was computed."""
+
+    field: str
+    candidates: dict[str, tuple[int | float | None, int | float]]
+    derived: bool
+    claims: tuple[Evidence, ...]
+
+
+@dataclass(frozen=True)
+class PrecinctRecon:
+    """The verdict for one unit against one release."""
+
+    county: str
+    precinct: str
+    status: Status
+    compared: tuple[str, ...] = ()
+    diffs: tuple[FieldDiff, ...] = ()
+    release_row: ReleaseRow | None = None
+    first_posted_at: datetime | None = None
+    hours_missing: float | None = None
+    lag: timedelta | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.county, self.precinct)
+
+
+@dataclass(frozen=True)
+class Reconciliation:
+    """The shadow tally against one release: per-unit verdicts, lags, totals and findings."""
+
+    label: str
+    published_at: datetime
+    as_of: datetime
+    precincts: dict[tuple[str, str], PrecinctRecon]
+    counts: dict[str, int]
+    median_lag: timedelta | None
+    official_sde: dict[str, float]
+    official_first: dict[str, int]
+    official_final: dict[str, int]
+    findings: tuple[FindingRecord, ...] = field(default_factory=tuple)
+
+    @property
+    def scope(self) -> str:
+        """Subject prefix owned by this release's reconciliation findings."""
+        return f"recon:{self.label}|"
+
+    def by_status(self, status: str) -> list[PrecinctRecon]:
+        return [p for p in self.precincts.values() if p.status == status]
+
+
+def implied_delegates(row: ReleaseRow, sde_ratio: float) -> dict[str, int]:
+    """County delegates the release implies: round(SDE / ratio), zeros dropped."""
+    if sde_ratio <= 0:
+        return {}
+    out = {k: round(v / sde_ratio) for k, v in row.sde.items()}
+    return {k: v for k, v in out.items() if v}
+
+
+def _official(row: ReleaseRow, field_: str, ratio: float | None) -> Mapping[str, int | float] | None:
+    if field_ == "delegates":
+        return implied_delegates(row, ratio) if ratio else None
+    return getattr(row, field_)  # type: ignore[no-any-return]
+
+
+def _differs(field_: str, a: int | float | None, b: int | float) -> bool:
+    if a is None:
+        return b != 0
+    if field_ == "sde":
+        return abs(float(a) - float(b)) > SDE_TOLERANCE
+    return int(a) != int(b)
+
+
+def _compare_field(sp: ShadowPrecinct, field_: str, official: Mapping[str, int | float]) -> FieldDiff | None:
+    shadow = sp.round(field_)
+    assert shadow is not None
+    derived = field_ in sp.derived
+    # Posted rounds: only the groups the post named. Derived delegates/SDE come from
+    # the math over the whole alignment, so a group with official delegates but none
+    # derived is a real difference there.
+    keys = set(shadow) | ({k for k, v in official.items() if v} if derived else set())
+    diff = {
+        k: (shadow.get(k), official.get(k, 0))
+        for k in sorted(keys) if _differs(field_, shadow.get(k), official.get(k, 0))
+    }
+    if not diff:
+        return None
+    return FieldDiff(field_, diff, derived, sp.sources.get(field_, ()) if not derived else _inputs(sp))
+
+
+def _inputs(sp: ShadowPrecinct) -> tuple[Evidence, ...]:
+    seen: dict[int, Evidence] = {}
+    for evs in sp.sources.values():
+        for e in evs:
+            seen.setdefault(e.claim_id, e)
+    return tuple(sorted(seen.values(), key=lambda e: (e.created_at, e.claim_id)))
+
+
+def _row_dict(row: ReleaseRow) -> dict[str, object]:
+    def nz(d: Mapping[str, int | float]) -> dict[str, int | float]:
+        return {k: v for k, v in d.items() if v}
+    return {"county": row.county, "precinct": row.precinct, "first": nz(row.first), "final": nz(row.final),
+            "sde": nz(row.sde)}
+
+
+def _diff_finding(label: str, pr: PrecinctRecon, d: FieldDiff) -> FindingRecord:
+    assert pr.release_row is not None
+    what = "derived " if d.derived else ""
+    names = ", ".join(f"{k} {s if s is not None else '–'} vs {o}" for k, (s, o) in d.candidates.items())
+    return FindingRecord(
+        rule="recon_mismatch", severity="warning" if d.derived else "error",
+        county=pr.county, precinct=pr.precinct, subject=f"recon:{label}|{pr.county}|{pr.precinct}|{d.field}",
+        message=f"{pr.county} / {pr.precinct}: {what}{d.field} differs from release {label} (shadow vs official: {names})",
+        evidence={
+            "release": label, "field": d.field, "derived": d.derived,
+            "candidates": {k: {"shadow": s, "official": o} for k, (s, o) in d.candidates.items()},
+            "claims": [e.claim_id for e in d.claims], "urls": [e.url for e in d.claims],
+            "release_row": _row_dict(pr.release_row),
+        },
+    )
+
+
+def _gap_finding(label: str, pr: PrecinctRecon, sp: ShadowPrecinct) -> FindingRecord:
+    evs = _inputs(sp)
+    return FindingRecord(
+        rule="recon_gap", severity="warning", county=pr.county, precinct=pr.precinct,
+        subject=f"recon:{label}|{pr.county}|{pr.precinct}|gap",
+        message=(f"{pr.county} / {pr.precinct} was posted publicly but is missing from release {label} "
+                 f"({pr.hours_missing:.1f} h since the first post)"),
+        evidence={
+            "release": label, "hours_missing": pr.hours_missing,
+            "first_posted_at": pr.first_posted_at.isoformat() if pr.first_posted_at else None,
+            "claims": [e.claim_id for e in evs], "urls": [e.url for e in evs],
+        },
+    )
+
+
+def reconcile(
+    shadow: ShadowTally,
+    release_rows: Sequence[ReleaseRow],
+    release: ReleaseInfo,
+    election: Election,
+    *,
+    as_of: datetime | None = None,
+) -> Reconciliation:
+    """Compare ``shadow`` with one release; ``as_of`` (default: the release time) dates the gaps."""
+    ref = as_of if as_of is not None else release.published_at
+    rows = {(r.county, r.precinct): r for r in release_rows}
+    out: dict[tuple[str, str], PrecinctRecon] = {}
+    findings: list[FindingRecord] = []
+    for key in sorted(set(rows) | set(shadow.precincts)):
+        sp, row = shadow.precincts.get(key), rows.get(key)
+        if sp is None:
+            assert row is not None
+            out[key] = PrecinctRecon(key[0], key[1], "official_only", release_row=row)
+            continue
+        if row is None:
+            hours = max(0.0, (ref - sp.first_posted_at).total_seconds() / 3600) if sp.first_posted_at else None
+            pr = PrecinctRecon(key[0], key[1], "social_only", first_posted_at=sp.first_posted_at,
+                               hours_missing=round(hours, 2) if hours is not None else None)
+            out[key] = pr
+            findings.append(_gap_finding(release.label, pr, sp))
+            continue
+        unit = election.precinct(*key)
+        ratio = unit.sde_ratio if unit is not None else None
+        compared: list[str] = []
+        diffs: list[FieldDiff] = []
+        for f in FIELDS:
+            official = _official(row, f, ratio)
+            if sp.round(f) is None or official is None:
+                continue
+            compared.append(f)
+            d = _compare_field(sp, f, official)
+            if d is not None:
+                diffs.append(d)
+        lag = release.published_at - sp.first_posted_at if sp.first_posted_at else None
+        status: Status = "unresolved" if not compared else ("mismatch" if diffs else "match")
+        pr = PrecinctRecon(key[0], key[1], status, tuple(compared), tuple(diffs), row, sp.first_posted_at, None, lag)
+        out[key] = pr
+        findings.extend(_diff_finding(release.label, pr, d) for d in diffs)
+    counts = {s: 0 for s in STATUSES}
+    for pr in out.values():
+        counts[pr.status] += 1
+    lags = [pr.lag for pr in out.values() if pr.lag is not None]
+    return Reconciliation(
+        label=release.label, published_at=release.published_at, as_of=ref, precincts=out, counts=counts,
+        median_lag=median(lags) if lags else None,
+        official_sde={k: round(sum(r.sde.get(k, 0.0) for r in release_rows), 4) for k in election.candidate_keys},
+        official_first={k: sum(r.first.get(k, 0) for r in release_rows) for k in election.candidate_keys},
+        official_final={k: sum(r.final.get(k, 0) for r in release_rows) for k in election.candidate_keys},
+        findings=tuple(findings),
+    )
+
+
+def first_release_lags(recons: Iterable[Reconciliation]) -> dict[tuple[str, str], timedelta]:
+    """Per posted unit: time from its first social post to the first release that carried it."""
+    best: dict[tuple[str, str], tuple[datetime, timedelta]] = {}
+    for rec in recons:
+        for key, pr in rec.precincts.items():
+            if pr.lag is None:
+                continue
+            if key not in best or rec.published_at < best[key][0]:
+                best[key] = (rec.published_at, pr.lag)
+    return {k: v[1] for k, v in best.items()}

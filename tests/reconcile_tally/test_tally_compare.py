@@ -1,0 +1,157 @@
+"""Reconciliation of the shadow tally with official releases: every status, evidence, lags, findings."""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+from elections import load_release
+from reconcile.compare import first_release_lags, implied_delegates, reconcile
+from reconcile.shadow import build_shadow, rulepack_allocator
+
+T0 = datetime(2020, 2, 4, 2, 0, tzinfo=timezone.utc)  # the conftest claim factory's origin
+AMES_FIRST = {"Sanders": 111, "Warren": 68, "Buttigieg": 47, "Klobuchar": 36, "Yang": 17, "Steyer": 4, "Biden": 2}
+AMES_FINAL = {"Sanders": 116, "Warren": 82, "Buttigieg": 73, "Uncommitted": 11}
+AMES_DELEGATES = {"Sanders": 2, "Warren": 2, "Buttigieg": 2}
+
+
+@pytest.fixture(scope="module")
+def rel62():
+    return load_release("iowa-2020", "62pct")
+
+
+@pytest.fixture(scope="module")
+def rel100():
+    return load_release("iowa-2020", "100pct")
+
+
+def _ames(claim, **kw):
+    return [claim("first", AMES_FIRST, **kw), claim("final", AMES_FINAL, minutes=1, **kw),
+            claim("delegates", AMES_DELEGATES, minutes=2, **kw)]
+
+
+def test_match_on_real_numbers(iowa, claim, rel100):
+    """Posted first/final/delegates equal to the 100% release: status match on all four fields (SDE derived)."""
+    shadow = build_shadow(_ames(claim), iowa)
+    rec = reconcile(shadow, rel100, iowa.release_info("100pct"), iowa)
+    pr = rec.precincts[("Story", "Ames 1-1")]
+    assert pr.status == "match"
+    assert pr.compared == ("first", "final", "delegates", "sde")
+    assert rec.findings == ()
+    assert rec.counts["match"] == 1 and rec.counts["official_only"] == 1764
+
+
+def test_mismatch_per_field_with_evidence(iowa, claim, rel100):
+    """A posted final that differs from the release: mismatch on 'final' only, with claim, URL and the release row."""
+    claims = _ames(claim)
+    claims[1] = claim("final", dict(AMES_FINAL, Sanders=106), minutes=1, claim_id=99)
+    rec = reconcile(build_shadow(claims, iowa), rel100, iowa.release_info("100pct"), iowa)
+    pr = rec.precincts[("Story", "Ames 1-1")]
+    assert pr.status == "mismatch"
+    (d,) = pr.diffs
+    assert d.field == "final" and d.candidates == {"Sanders": (106, 116)} and not d.derived
+    assert [e.claim_id for e in d.claims] == [99]
+    assert pr.release_row.final["Sanders"] == 116
+    (f,) = rec.findings
+    assert f.rule == "recon_mismatch" and f.severity == "error"
+    assert f.subject == "recon:100pct|Story|Ames 1-1|final"
+    assert f.evidence["claims"] == [99] and f.evidence["urls"] == [claims[1].post_url]
+    assert f.evidence["release_row"]["final"]["Sanders"] == 116
+
+
+def test_delegate_mismatch_uses_implied_official_delegates(iowa, claim, rel100):
+    """Official delegates are round(SDE / ratio); a post giving Sanders 3 and Buttigieg 1 mismatches delegates and SDE."""
+    row = next(r for r in rel100 if (r.county, r.precinct) == ("Story", "Ames 1-1"))
+    assert implied_delegates(row, 0.415) == AMES_DELEGATES
+    claims = [claim("delegates", {"Sanders": 3, "Warren": 2, "Buttigieg": 1})]
+    rec = reconcile(build_shadow(claims, iowa), rel100, iowa.release_info("100pct"), iowa)
+    pr = rec.precincts[("Story", "Ames 1-1")]
+    fields = {d.field: d for d in pr.diffs}
+    assert set(fields) == {"delegates", "sde"}
+    assert fields["delegates"].candidates == {"Sanders": (3, 2), "Buttigieg": (1, 2)}
+    assert fields["sde"].derived and not fields["delegates"].derived
+    severities = {f.subject.rsplit("|", 1)[1]: f.severity for f in rec.findings}
+    assert severities == {"delegates": "error", "sde": "warning"}
+
+
+def test_derived_delegate_mismatch_is_a_warning(iowa, claim, rel100):
+    """Alignments that the rules turn into other delegates than the release implies: derived mismatch, warning."""
+    # Real Ames 1-1 alignments but Uncommitted grown to viability: the math gives 4 groups delegates.
+    final = dict(AMES_FINAL, Uncommitted=45)
+    claims = [claim("first", AMES_FIRST), claim("final", final, minutes=1)]
+    rec = reconcile(build_shadow(claims, iowa, allocate=rulepack_allocator(iowa)), rel100,
+                    iowa.release_info("100pct"), iowa)
+    pr = rec.precincts[("Story", "Ames 1-1")]
+    assert pr.status == "mismatch"
+    by_field = {d.field: d for d in pr.diffs}
+    assert by_field["final"].candidates == {"Uncommitted": (45, 11)}
+    assert by_field["delegates"].derived and "Uncommitted" in by_field["delegates"].candidates
+    assert {f.severity for f in rec.findings if f.subject.endswith("|delegates")} == {"warning"}
+
+
+def test_social_only_gap_with_hours_missing(iowa, claim, rel62):
+    """A unit posted on caucus night but absent from the 62% release is an official gap, hours counted to the release."""
+    # Adair / 2NE STUART first appears in the 71% release.
+    assert ("Adair", "2NE STUART") not in {(r.county, r.precinct) for r in rel62}
+    claims = [claim("final", {"Buttigieg": 15, "Sanders": 10}, county="Adair", precinct="2NE STUART", minutes=0)]
+    info = iowa.release_info("62pct")
+    rec = reconcile(build_shadow(claims, iowa), rel62, info, iowa)
+    pr = rec.precincts[("Adair", "2NE STUART")]
+    assert pr.status == "social_only"
+    assert pr.hours_missing == round((info.published_at - T0).total_seconds() / 3600, 2) == 20.0
+    (f,) = rec.findings
+    assert f.rule == "recon_gap" and f.subject == "recon:62pct|Adair|2NE STUART|gap"
+    # as_of moves the clock on: the same gap, measured later, same subject
+    later = reconcile(build_shadow(claims, iowa), rel62, info, iowa, as_of=info.published_at + timedelta(hours=4))
+    assert later.precincts[("Adair", "2NE STUART")].hours_missing == 24.0
+    assert later.findings[0].subject == f.subject
+
+
+def test_official_only_and_counts_cover_every_unit(iowa, claim, rel62):
+    """Every unit lands in exactly one status; release units nobody posted are official_only."""
+    claims = _ames(claim) + [claim("final", {"Sanders": 10}, county="Adair", precinct="2NE STUART")]
+    rec = reconcile(build_shadow(claims, iowa), rel62, iowa.release_info("62pct"), iowa)
+    assert rec.counts == {"match": 1, "mismatch": 0, "social_only": 1, "official_only": 1098, "unresolved": 0}
+    assert sum(rec.counts.values()) == len(rec.precincts) == 1100
+
+
+def test_unresolved_when_only_open_conflicts(iowa, claim, rel100):
+    """A unit whose only round is an equal-rank conflict has nothing comparable: unresolved, no recon finding."""
+    claims = [claim("final", AMES_FINAL, author="@a"), claim("final", dict(AMES_FINAL, Sanders=1), author="@b")]
+    rec = reconcile(build_shadow(claims, iowa), rel100, iowa.release_info("100pct"), iowa)
+    assert rec.precincts[("Story", "Ames 1-1")].status == "unresolved"
+    assert rec.findings == ()
+
+
+def test_lag_from_first_post_to_release(iowa, claim, rel62, rel100):
+    """Lag = release time − first post; across releases the first release carrying the unit counts."""
+    claims = _ames(claim) + [claim("final", {"Sanders": 10}, county="Adair", precinct="2NE STUART", minutes=30)]
+    shadow = build_shadow(claims, iowa)
+    recs = [reconcile(shadow, load_release("iowa-2020", lab), iowa.release_info(lab), iowa)
+            for lab in ("62pct", "71pct", "100pct")]
+    lags = first_release_lags(recs)
+    assert lags[("Story", "Ames 1-1")] == iowa.release_info("62pct").published_at - T0
+    assert lags[("Adair", "2NE STUART")] == iowa.release_info("71pct").published_at - (T0 + timedelta(minutes=30))
+    assert recs[0].median_lag == timedelta(hours=20)
+
+
+def test_findings_are_stable_and_stop_when_fixed(iowa, claim, rel100):
+    """Same inputs, same findings (idempotent); after a correction the mismatch finding is no longer produced."""
+    wrong = claim("final", dict(AMES_FINAL, Sanders=106), author="@sec", role="secretary")
+    fix = claim("final", AMES_FINAL, author="@sec", role="secretary", minutes=20, corrects=True)
+    info = iowa.release_info("100pct")
+    before = reconcile(build_shadow([wrong, fix], iowa, as_of=T0 + timedelta(minutes=5)), rel100, info, iowa)
+    again = reconcile(build_shadow([wrong, fix], iowa, as_of=T0 + timedelta(minutes=5)), rel100, info, iowa)
+    after = reconcile(build_shadow([wrong, fix], iowa), rel100, info, iowa)
+    assert before.findings == again.findings and len(before.findings) == 1
+    assert before.findings[0].subject.startswith(before.scope)
+    assert after.findings == ()
+
+
+def test_official_totals_match_published_sde(iowa, rel100):
+    """Statewide official SDE of the 100% release: Buttigieg 564.012, Sanders 562.497 (SOURCES.md)."""
+    rec = reconcile(build_shadow([], iowa), rel100, iowa.release_info("100pct"), iowa)
+    assert round(rec.official_sde["Buttigieg"], 3) == 564.012
+    assert round(rec.official_sde["Sanders"], 3) == 562.497
+    assert rec.counts["official_only"] == 1765
