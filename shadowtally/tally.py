@@ -1,0 +1,122 @@
+"""The tally service: store in, pure shadow tally and reconciliation, findings back to the store.
+
+This is the effects edge around :mod:`reconcile.shadow` and :mod:`reconcile.compare`:
+it reads accepted claims and stored releases, runs the pure core, and records the
+findings (idempotently, resolving those that stopped holding). Time is a parameter,
+so "what did we know at 21:45?" is ``refresh(..., as_of=21:45)``.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlmodel import Session, col, select
+
+import elections as defs
+from reconcile.compare import Reconciliation, reconcile
+from reconcile.shadow import ClaimRecord, FindingRecord, ShadowTally, build_shadow, rulepack_allocator
+from store.ingest import FindingStats, record_findings
+from store.models import Claim, OfficialRelease, OfficialResult, Post, Source
+from store.validate import FindingIn
+
+# Roles whose posts count as the precinct's own report (see reconcile.shadow.authority).
+OFFICIAL_ROLES = frozenset({"secretary", "chair", "official"})
+
+
+@dataclass(frozen=True)
+class TallyState:
+    """The shadow tally and its reconciliation with every stored release, as of a time."""
+
+    shadow: ShadowTally
+    reconciliations: tuple[Reconciliation, ...]
+
+    @property
+    def latest(self) -> Reconciliation | None:
+        return self.reconciliations[-1] if self.reconciliations else None
+
+
+def claim_records(session: Session, *, as_of: datetime | None = None) -> list[ClaimRecord]:
+    """Every accepted claim with what the shadow needs to rank it: author, role, post URL."""
+    query = (
+        select(Claim, Post, Source)
+        .join(Post, col(Claim.post_id) == col(Post.id))
+        .join(Source, col(Post.source_id) == col(Source.id), isouter=True)
+        .where(Claim.status == "accepted", col(Post.deleted).is_(False))
+        .order_by(col(Post.created_at), col(Claim.id))
+    )
+    if as_of is not None:
+        query = query.where(col(Post.created_at) <= as_of)
+    out = []
+    for claim, post, source in session.exec(query):
+        if claim.round not in ("first", "final", "delegates", "sde"):
+            continue
+        role = source.role if source is not None else "other"
+        registered = source is not None and (source.precinct is not None or role in OFFICIAL_ROLES)
+        assert claim.id is not None and post.id is not None
+        out.append(ClaimRecord(
+            claim_id=claim.id, post_id=post.id, post_url=post.url, author=post.author, role=role,
+            registered=registered, created_at=post.created_at, county=claim.county, precinct=claim.precinct,
+            round=claim.round, counts=claim.counts, corrects=claim.supersedes_id is not None,
+            supersedes=claim.supersedes_id, platform=post.platform,
+        ))
+    return out
+
+
+def stored_releases(session: Session, election_id: int, *, as_of: datetime | None = None) -> list[OfficialRelease]:
+    """The newest stored release of each label, in publication order (fetch time when unknown)."""
+    query = select(OfficialRelease).where(OfficialRelease.election_id == election_id)
+    if as_of is not None:
+        query = query.where(col(OfficialRelease.fetched_at) <= as_of)
+    latest: dict[str, OfficialRelease] = {}
+    for rel in session.exec(query.order_by(col(OfficialRelease.fetched_at))):
+        latest[rel.label] = rel
+    return sorted(latest.values(), key=lambda r: (r.published_at or r.fetched_at, r.id or 0))
+
+
+def release_rows(session: Session, release: OfficialRelease, election: defs.Election) -> list[defs.ReleaseRow]:
+    """A stored release's rows as :class:`elections.ReleaseRow` (groups it omits count as zero)."""
+    first: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    final: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
+    sde: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
+    for r in session.exec(select(OfficialResult).where(OfficialResult.release_id == release.id)):
+        key = (r.county, r.precinct)
+        first[key][r.candidate] = r.first or 0
+        final[key][r.candidate] = r.final or 0
+        sde[key][r.candidate] = r.sde or 0.0
+    keys = election.candidate_keys
+    return [
+        defs.ReleaseRow(county=k[0], precinct=k[1], first={c: first[k].get(c, 0) for c in keys},
+                        final={c: final[k].get(c, 0) for c in keys}, sde={c: sde[k].get(c, 0.0) for c in keys})
+        for k in sorted(first)
+    ]
+
+
+def release_info(release: OfficialRelease) -> defs.ReleaseInfo:
+    when = release.published_at or release.fetched_at
+    return defs.ReleaseInfo(release.label, when, release.published_at is None, release.row_count, release.url)
+
+
+def compute(session: Session, election: defs.Election, election_id: int, *, as_of: datetime | None = None) -> TallyState:
+    """Build the shadow tally and reconcile it with every release known at ``as_of``."""
+    shadow = build_shadow(claim_records(session, as_of=as_of), election, as_of=as_of,
+                          allocate=rulepack_allocator(election))
+    recons = []
+    for rel in stored_releases(session, election_id, as_of=as_of):
+        recons.append(reconcile(shadow, release_rows(session, rel, election), release_info(rel), election, as_of=as_of))
+    return TallyState(shadow, tuple(recons))
+
+
+def _finding_in(f: FindingRecord) -> FindingIn:
+    return FindingIn.of(rule=f.rule, severity=f.severity, county=f.county, precinct=f.precinct,
+                        subject=f.subject, message=f.message, evidence=dict(f.evidence))
+
+
+def record(session: Session, state: TallyState, *, now: datetime) -> dict[str, FindingStats]:
+    """Persist the state's findings: shadow conflicts, and each release's discrepancies and gaps."""
+    stats = {"shadow": record_findings(session, [_finding_in(f) for f in state.shadow.findings], now=now, scope="shadow:")}
+    for rec in state.reconciliations:
+        stats[rec.label] = record_findings(session, [_finding_in(f) for f in rec.findings], now=now,
+                                           scope=rec.scope)
+    return stats
