@@ -25,7 +25,7 @@ and the numbers are plausible for the precinct; otherwise it is ``review``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Mapping, Sequence
 
 import spacy
@@ -37,13 +37,15 @@ from parsers.accounts import Account, norm_handle
 from parsers.candidates import AliasIndex, FuzzyNames, build_alias_index, phrase_patterns
 from parsers.corrections import is_correction
 from parsers.counts import Atom, Facts, Pair, atoms_from, mask, pair_counts
-from parsers.plausibility import check_claim
+from parsers.plausibility import check_claim, check_rounds
 from parsers.precincts import PrecinctIndex, PrecinctRef
 from parsers.rounds import find_round_labels
+from reconcile.rulepacks import RulePack, get_pack
 
 __all__ = ["PostInput", "ThreadContext", "ParsedClaim", "ParseResult", "Parser", "build_pipeline", "ACCEPT_AT"]
 
 ACCEPT_AT = 0.75
+MATH_PENALTY = 0.3  # confidence lost by every claim of a precinct whose rounds break a caucus-math rule
 _DIGIT = re.compile(r"\d")
 _MAY_NAME_PRECINCT = re.compile(r"county|precinct|satellite|ward|\bsite\b", re.I)
 _PRECINCT_WORDS = re.compile(r"\b(?:precincts?|caucus\w*|site|satellite|alignment|realignment|delegates?|our|my|we)\b", re.I)
@@ -131,6 +133,10 @@ class Parser:
         self.nlp = _make_nlp(self.aliases)
         self.accounts: dict[str, Account] = dict(accounts or {})
         self._keep_tags = frozenset(a for a in self.aliases.by_alias if a[:1] in "@#")
+        try:
+            self.pack: RulePack | None = get_pack(election.rule_pack)
+        except LookupError:
+            self.pack = None  # no caucus-math rules for this election: per-claim checks only
 
     # -- candidates -------------------------------------------------------------------------
 
@@ -295,7 +301,40 @@ class Parser:
             rule = "+".join(rules) + (f"; precinct:{how}" if how else "") + ("; correction" if supersedes else "")
             claims.append(ParsedClaim(county, name, c_round, out_counts, status, conf, rule,
                                       tuple(sorted(set(evidence))), supersedes is not None, supersedes, tuple(problems)))
-        return claims
+        return self._check_math(claims, facts.attendance)
+
+    def _check_math(self, claims: list[ParsedClaim], attendance: int | None) -> list[ParsedClaim]:
+        """Caucus-math rules across the rounds one post gives for one precinct: if one fires,
+        every claim of that precinct from this post goes to ``review`` (see
+        :func:`parsers.plausibility.check_rounds` for what a partial post can decide)."""
+        if self.pack is None or len(claims) < 2:
+            return claims
+        by_unit: dict[tuple[str, str], list[int]] = {}
+        for i, c in enumerate(claims):
+            if c.county is not None and c.precinct is not None:
+                by_unit.setdefault((c.county, c.precinct), []).append(i)
+        out = list(claims)
+        for (county, name), idx in by_unit.items():
+            rounds: dict[str, Mapping[str, float]] = {}
+            for i in idx:
+                rnd = claims[i].round
+                if rnd in rounds:
+                    rounds = {}  # one round stated twice: which one to check is a guess
+                    break
+                rounds[rnd] = claims[i].counts
+            if len(rounds) < 2 or "delegates" not in rounds:
+                continue
+            unit = self.election.precinct(county, name)
+            if unit is None:
+                continue
+            found = check_rounds(rounds, unit, attendance, self.pack)
+            if not found:
+                continue
+            for i in idx:
+                c = out[i]
+                out[i] = replace(c, status="review", confidence=round(max(0.0, c.confidence - MATH_PENALTY), 3),
+                                 problems=c.problems + tuple(found))
+        return out
 
 
 class _MaskedDoc:

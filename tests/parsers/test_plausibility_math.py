@@ -1,0 +1,95 @@
+"""Caucus-math rules (reconcile.rules) wired into the parser's plausibility checks (issue #4 item 7)."""
+
+from __future__ import annotations
+
+import pytest
+
+from parsers import ACCEPT_AT, PostInput
+from parsers.plausibility import check_rounds
+from reconcile.rulepacks import get_pack
+
+SEED = ("I am the caucus secretary for Story County Precinct 1-1. We have 6 delegates\n\nFirst Alignment\n"
+        "@BernieSanders – 111\n@ewarren – 82\n@PeteButtigieg – 47\n\nDelegates\nSanders – 2\nWarren – 2\nButtigieg 2.")
+
+
+def _claims(parser, text):
+    r = parser.parse(PostInput(id="t", text=text, author="x"))
+    assert r.kind == "precinct_result", r.reason
+    return {c.round: c for c in r.claims}
+
+
+def test_seed_post_goes_to_review_with_cm_rule(parser):
+    """Seed post: first alignment 111/82/47 (the whole room as stated, all viable) gives 3/2/1, not the
+    reported 2/2/2, so both claims of Ames 1-1 go to review with CM06 and a confidence below ACCEPT_AT."""
+    got = _claims(parser, SEED)
+    assert set(got) == {"first", "delegates"}
+    for c in got.values():
+        assert c.status == "review"
+        assert any(p.startswith("CM06:") for p in c.problems), c.problems
+        assert c.confidence < ACCEPT_AT
+        assert c.evidence and c.rule
+
+
+def test_consistent_full_post_stays_accepted(parser):
+    """Consistent full post: the official Ames 1-1 rounds (every group, T=285) give 2/2/2: accepted, no CM problem."""
+    text = ("Ames 1-1 first alignment: Sanders 111, Warren 68, Buttigieg 47, Klobuchar 36, Yang 17, Steyer 4, Biden 2\n"
+            "Final alignment: Sanders 116, Warren 82, Buttigieg 73, Uncommitted 11\n"
+            "Delegates: Sanders 2, Warren 2, Buttigieg 2")
+    got = _claims(parser, text)
+    assert set(got) == {"first", "final", "delegates"}
+    for c in got.values():
+        assert c.status == "accepted", c.problems
+        assert not any(p[:2] == "CM" for p in c.problems)
+
+
+def test_partial_post_with_final_is_not_flagged(parser):
+    """Partial post: first and final list only the viable groups (the real T of 285 is not stated). Taken as
+    the whole room (T=226) the math would give 3/2/1; since T is not decidable, only a T that fits is needed."""
+    text = ("Ames 1-1 first alignment: Sanders 111, Warren 68, Buttigieg 47\n"
+            "Final: Sanders 116, Warren 82, Buttigieg 73\nDelegates: Sanders 2, Warren 2, Buttigieg 2")
+    got = _claims(parser, text)
+    assert {c.status for c in got.values()} == {"accepted"}, [c.problems for c in got.values()]
+
+
+def test_partial_delegates_not_flagged_by_sum_or_math(parser):
+    """Partial post: only two groups' delegates (4 of D=6), so CM05 (sum to D) and CM06 are not decidable."""
+    got = _claims(parser, "Ames 1-1 final: Sanders 116, Warren 82\nDelegates: Sanders 2, Warren 2")
+    assert {c.status for c in got.values()} == {"accepted"}, [c.problems for c in got.values()]
+
+
+def test_partial_post_still_checked_for_order(election):
+    """Partial post: CM08 (a larger final group with fewer delegates) needs neither T nor the other groups."""
+    unit = election.precinct("Story", "Ames 1-1")
+    found = check_rounds({"final": {"Sanders": 116, "Warren": 82}, "delegates": {"Sanders": 1, "Warren": 2}},
+                         unit, None, get_pack("iowa-2020"))
+    assert [p[:4] for p in found] == ["CM08"]
+
+
+def test_rules_a_post_cannot_decide_never_fire(election):
+    """Partial post: no final alignment and a first alignment that does not cover the delegates: nothing decidable
+    (no CM11 for the rounds the post leaves out)."""
+    unit = election.precinct("Story", "Ames 1-1")
+    assert check_rounds({"first": {"Sanders": 111}, "delegates": {"Sanders": 2, "Warren": 2, "Buttigieg": 2}},
+                        unit, None, get_pack("iowa-2020")) == []
+    assert check_rounds({"first": {"Sanders": 111, "Warren": 82}, "final": {"Sanders": 116, "Warren": 82}},
+                        unit, None, get_pack("iowa-2020")) == []
+
+
+@pytest.mark.parametrize("delegates", ["Buttigieg 2, Sanders 2, Warren 2, Yang 1", "Buttigieg 2, Sanders 2, Warren 1, Yang 2"])
+def test_coin_toss_outcome_is_accepted(parser, delegates):
+    """Tie: STORM LAKE 01 (D=7, T=39) leaves Warren and Yang with equal remainders; either coin-toss
+    outcome the post reports is accepted."""
+    text = ("Buena Vista County, STORM LAKE 01. 1st alignment: Sanders 13, Buttigieg 11, Warren 7, Yang 7, Biden 1 | "
+            f"Final: Sanders 13, Buttigieg 11, Warren 7, Yang 7 | Delegates: {delegates}")
+    got = _claims(parser, text)
+    assert set(got) == {"first", "final", "delegates"}
+    assert {c.status for c in got.values()} == {"accepted"}, [c.problems for c in got.values()]
+
+
+def test_impossible_allocation_with_final_is_flagged(parser):
+    """Full post with a final alignment: 5 of at least 36 people is below viability for any T, yet got delegates (CM04)."""
+    text = ("Delaware County Richland/Coffins Grove results. 1st alignment: biden 12, Klobuchar 8, Warren 7, Buttigieg 5 | "
+            "Final: Biden 12, Klobuchar 9, Warren 9, Buttigieg 5, Sanders 1 | Delegates: Biden 3, Buttigieg 2, Klobuchar 2, Warren 2")
+    got = _claims(parser, text)
+    for c in got.values():
+        assert c.status == "review" and any(p.startswith("CM04:") for p in c.problems)
