@@ -1,0 +1,109 @@
+"""The hand-off from collection to parsing: one function, called for every new or edited post.
+
+:func:`on_new_post` runs after the raw post is stored (in the same transaction). It asks
+the parser for claims and replaces the post's claims with them
+(:func:`store.ingest.replace_claims`), so an edit is re-parsed and never duplicated.
+
+The parser is ``parsers.build_pipeline(election)`` (built once per process and
+election). A reply inherits its parent's precinct through ``ThreadContext``; a claim
+that corrects an earlier post points at that post's latest claim. Tests and tools can
+route posts elsewhere with :func:`set_post_hook`. A parser failure is logged and never
+loses the stored post.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+from typing import Any, Callable, Iterable
+
+from sqlmodel import Session, select
+
+from store.ingest import replace_claims
+from store.models import Claim, Post
+from store.validate import ClaimIn
+
+log = logging.getLogger(__name__)
+
+PostHook = Callable[[Session, Post], Iterable[ClaimIn] | None]
+
+_hook: PostHook | None = None
+_parser_cache: dict[str, Any] = {}
+stats = {"handed_off": 0, "parsed": 0, "parser_errors": 0}
+
+
+def set_post_hook(hook: PostHook | None) -> None:
+    """Route new posts to ``hook(session, post) -> claims | None`` (``None`` restores the default)."""
+    global _hook
+    _hook = hook
+
+
+def _default_parser(election: str) -> Any | None:
+    """``parsers.build_pipeline(election)`` when the parser package provides it, else None."""
+    if election in _parser_cache:
+        return _parser_cache[election]
+    parser = None
+    try:
+        import parsers  # noqa: PLC0415 - optional until the parser lands
+
+        build = getattr(parsers, "build_pipeline", None)
+        if build is not None:
+            import elections as defs  # noqa: PLC0415
+
+            parser = build(defs.load_election(election))
+    except ImportError:
+        parser = None
+    _parser_cache[election] = parser
+    return parser
+
+
+def _claims(session: Session, parser: Any, post: Post) -> list[ClaimIn]:
+    from parsers import PostInput, ThreadContext  # noqa: PLC0415
+
+    context = None
+    if post.in_reply_to:
+        parent = session.exec(select(Post).where(Post.platform == post.platform,
+                                                 Post.external_id == post.in_reply_to)).first()
+        if parent is not None:
+            c = session.exec(select(Claim).where(Claim.post_id == parent.id, Claim.precinct.is_not(None))  # type: ignore[union-attr]
+                             .order_by(Claim.id)).first()
+            if c is not None and c.county and c.precinct:
+                context = ThreadContext(precinct=(c.county, c.precinct))
+    result = parser.parse(PostInput(id=post.external_id, text=post.text or "", author=post.author or "",
+                                    created_at=post.created_at.isoformat() if post.created_at else None,
+                                    in_reply_to=post.in_reply_to), context)
+    out = []
+    for c in result.claims:
+        supersedes = None
+        if c.supersedes is not None:
+            earlier = session.exec(select(Post.id).where(Post.platform == post.platform,
+                                                         Post.external_id == c.supersedes)).first()
+            if earlier is not None:
+                supersedes = session.exec(select(Claim.id).where(Claim.post_id == earlier)
+                                          .order_by(Claim.id.desc())).first()  # type: ignore[union-attr]
+        out.append(ClaimIn.of(county=c.county, precinct=c.precinct, round=c.round, counts=dict(c.counts),
+                              confidence=c.confidence, status=c.status, rule=c.rule,
+                              evidence=[list(e) for e in c.evidence], supersedes=supersedes))
+    return out
+
+
+def on_new_post(session: Session, post: Post, *, now: datetime, election: str = "iowa-2020") -> int:
+    """Parse a newly stored (or revised) post and store its claims; returns how many."""
+    stats["handed_off"] += 1
+    try:
+        if _hook is not None:
+            claims = _hook(session, post)
+        else:
+            parser = _default_parser(election)
+            if parser is None:
+                return 0
+            claims = _claims(session, parser, post)
+        if claims is None:
+            return 0
+        rows = replace_claims(session, post, list(claims), now=now)
+        stats["parsed"] += 1
+        return len(rows)
+    except Exception as exc:  # noqa: BLE001 - the raw post is kept; the parse can be replayed
+        stats["parser_errors"] += 1
+        log.warning("parser failed on %s post %s: %s", post.platform, post.external_id, exc)
+        return 0

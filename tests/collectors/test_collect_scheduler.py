@@ -1,0 +1,89 @@
+"""Scheduler wiring: one persisted job per source, 429 moves the job to the reset, `run --for`."""
+
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from collect_helpers import add_sources, settings_for
+from click.testing import CliRunner
+from sqlalchemy import text
+from sqlmodel import func, select
+
+from collectors import scheduler as sched_mod
+from collectors.scheduler import build_scheduler, default_jitter, next_poll
+from shadowtally.cli import cli
+from store.db import session_scope
+from store.models import Post, Source
+
+
+def test_next_poll_is_pure():
+    t = datetime(2020, 2, 4, 2, 0, tzinfo=timezone.utc)
+    assert next_poll(t, 60) == datetime(2020, 2, 4, 2, 1, tzinfo=timezone.utc)
+    reset = datetime(2020, 2, 4, 2, 15, tzinfo=timezone.utc)
+    assert next_poll(t, 60, retry_at=reset) == reset
+    assert next_poll(t, 60, retry_at=t - timedelta(minutes=5)) == t + timedelta(seconds=60)
+    assert (default_jitter(5), default_jitter(60), default_jitter(3600)) == (1, 6, 30)
+
+
+def test_jobs_are_persisted_in_the_same_database_one_per_source(sim, store, scenario, sqlite_url):
+    ids = add_sources(store, f'[[source]]\nkind = "x_account"\nhandle = "{scenario.handles()[0]}"\ninterval = 1\n'
+                             f'[[source]]\nkind = "feed"\nurl = "{sim.url}/@{scenario.handles("mastodon")[0]}.rss"\n'
+                             'interval = 300')
+    s = build_scheduler(sqlite_url, ids, settings_for(sim), scheduler=BackgroundScheduler(timezone=timezone.utc))
+    s.start()
+    try:
+        jobs = {j.id: j for j in s.get_jobs()}
+        assert set(jobs) == {f"source:{ids[0]}", f"source:{ids[1]}", "reconcile"}
+        j = jobs[f"source:{ids[0]}"]
+        assert j.coalesce and j.max_instances == 1 and j.func_ref == "collectors.scheduler:scheduled_pass"
+        assert j.trigger.interval == timedelta(seconds=1) and j.trigger.jitter == 1
+        assert jobs[f"source:{ids[1]}"].trigger.jitter == 30
+        with store.connect() as conn:
+            stored = {r[0] for r in conn.execute(text("SELECT id FROM apscheduler_jobs"))}
+        assert stored == set(jobs)
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline:
+            with session_scope(store) as ses:
+                src = ses.get(Source, ids[0])
+                if src.health.get("last_success") and src.health.get("next_run"):
+                    break
+            time.sleep(0.2)
+        assert src.health.get("last_success") and src.health.get("next_run")
+    finally:
+        s.shutdown(wait=True)
+        sched_mod._scheduler = None
+
+
+def test_429_moves_the_job_to_the_reset_time(sim, store, scenario, sqlite_url):
+    [sid] = add_sources(store, f'[[source]]\nkind = "x_account"\nhandle = "{scenario.handles()[0]}"\ninterval = 60')
+    sim.faults.add("429", "/2/", times=None, delay=600)
+    s = build_scheduler(sqlite_url, [sid], settings_for(sim), scheduler=BackgroundScheduler(timezone=timezone.utc))
+    s.start(paused=True)
+    try:
+        sched_mod.scheduled_pass(sched_mod.resolve_url(sqlite_url), sid)
+        job = s.get_job(f"source:{sid}")
+        expected = datetime.now(timezone.utc) + timedelta(seconds=600)
+        assert abs((job.next_run_time - expected).total_seconds()) < 5
+        with session_scope(store) as ses:
+            assert ses.get(Source, sid).health["next_run"] == job.next_run_time.astimezone(timezone.utc).isoformat()
+    finally:
+        s.shutdown(wait=False)
+        sched_mod._scheduler = None
+
+
+def test_run_for_collects_in_one_process(sim, scenario, tmp_path, monkeypatch):
+    monkeypatch.setenv("SHADOWTALLY_X_BEARER_TOKEN", "test-bearer-token-do-not-log")
+    cfg = tmp_path / "shadowtally.toml"
+    cfg.write_text(f'x_api_url = "{sim.url}"\n[[source]]\nkind = "x_account"\nhandle = "{scenario.handles()[2]}"\n'
+                   'interval = 2\n')
+    db = f"sqlite:///{tmp_path / 'run.db'}"
+    r = CliRunner().invoke(cli, ["run", "--config", str(cfg), "--db", db, "--for", "4"])
+    assert r.exit_code == 0, r.output
+    from store.db import open_store
+    with session_scope(open_store(db)) as ses:
+        n = ses.exec(select(func.count()).select_from(Post)).one()
+    assert n == len([p for p in scenario.expected_posts() if p in {q.original_id for q in scenario.posts
+                                                                     if q.handle == scenario.handles()[2]}])
+    sched_mod._scheduler = None
