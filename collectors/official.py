@@ -278,7 +278,10 @@ class OfficialCollector:
                 published = parsedate_to_datetime(got.headers["last-modified"])
             except (TypeError, ValueError):
                 published = None
-        release = ReleaseIn.of(label=release_label(meta["precincts"], election), url=got.url, published_at=published,
+        # A feed that names its release (the simulator does, as "certified" and "100pct"
+        # both cover every unit) is taken at its word; otherwise the coverage names it.
+        label = str(meta.get("label") or release_label(meta["precincts"], election))
+        release = ReleaseIn.of(label=label, url=got.url, published_at=published,
                                fetched_at=got.fetched_at, content_type=got.headers.get("content-type", layout),
                                raw_body=body, source_id=source.id, results=tuple(rows))
         _, created = upsert_release(session, eid, release)

@@ -12,7 +12,7 @@ import threading
 import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
-from typing import Iterable
+from typing import Callable, Iterable
 
 import elections as defs
 
@@ -77,7 +77,9 @@ class SimClock:
 
     def datetime(self, seconds: float | None = None) -> datetime:
         at = self.seconds() if seconds is None else seconds
-        return START + timedelta(seconds=min(at, 7 * 86_400.0))  # "all at once" reads as a week later
+        if at == float("inf"):
+            at = 7 * 86_400.0  # "all at once" reads as a week later
+        return START + timedelta(seconds=at)
 
 
 @dataclass
@@ -87,6 +89,9 @@ class Scenario:
     releases: list[SimRelease] = field(default_factory=list)
     lists: dict[str, list[str]] = field(default_factory=dict)   # list id -> handles
     election: str = "iowa-2020"
+    # The rows each release serves; the bundled official rows when None (the replay
+    # demo passes rows with its injected errors).
+    release_source: Callable[[str], list[defs.ReleaseRow]] | None = None
 
     def account(self, handle: str) -> SimAccount | None:
         for a in self.accounts:

@@ -275,12 +275,31 @@ class SimServer:
 
     # ---- feeds -----------------------------------------------------------------------------------
 
+    def rss_tag(self, tag: str, limit: int) -> str:
+        """Mastodon ``/tags/TAG.rss``: the newest posts of any account; every simulated toot carries #IACaucus."""
+        posts = self.scenario.visible(self.clock.seconds(), "mastodon")
+        if tag != "iacaucus":
+            posts = [p for p in posts if f"#{tag}" in p.text.lower()]
+        items = self._rss_items(posts[:limit], "mastodon", False)
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+                f"<title>#{escape(tag)}</title><link>{self.url}/tags/{escape(tag)}</link>"
+                f"<description>Public posts tagged #{escape(tag)}</description>{''.join(items)}</channel></rss>")
+
     def rss(self, handle: str, platform: str, limit: int, changing: bool, *, did: str = "") -> str:
         now = self.clock.seconds()
         posts = [p for p in self.scenario.visible(now, platform) if p.handle == handle][:limit]
+        items = self._rss_items(posts, platform, changing, did=did)
+        title = f"{handle}" if platform == "mastodon" else f"@{handle} - Bluesky"
+        return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
+                'xmlns:media="http://search.yahoo.com/mrss/" xmlns:dc="http://purl.org/dc/elements/1.1/"><channel>'
+                f"<title>{escape(title)}</title><link>{self.url}/@{handle}</link>"
+                f"<description>Public posts from @{escape(handle)}</description>{''.join(items)}</channel></rss>")
+
+    def _rss_items(self, posts: list[SimPost], platform: str, changing: bool, *, did: str = "") -> list[str]:
         fetch_no = self.next_fetch() if changing else 0
         items = []
         for p in posts:
+            handle = p.handle
             if platform == "mastodon":
                 link = f"{self.url}/@{handle}/{p.id}"
                 guid = link if not changing else f"{link}?v={fetch_no}"
@@ -288,7 +307,7 @@ class SimServer:
                 desc = escape(f"<p>{escape(p.text)} <a href=\"{self.url}/tags/IACaucus\" class=\"hashtag\">#<span>IACaucus</span></a></p>")
                 items.append(f"<item><guid isPermaLink=\"true\">{guid}</guid><link>{link}</link>"
                              f"<pubDate>{when}</pubDate><description>{desc}</description>"
-                             f"<category>iacaucus</category></item>")
+                             f"<dc:creator>{escape(handle)}</dc:creator><category>iacaucus</category></item>")
             else:
                 rkey = p.id.rsplit("-", 1)[-1]
                 link = f"https://bsky.app/profile/{did}/post/{rkey}"
@@ -296,11 +315,7 @@ class SimServer:
                 when = self.clock.datetime(p.at).strftime("%d %b %Y %H:%M +0000")
                 items.append(f"<item><link>{link}</link><description>{escape(p.text)}</description>"
                              f"<pubDate>{when}</pubDate><guid isPermaLink=\"false\">{guid}</guid></item>")
-        title = f"{handle}" if platform == "mastodon" else f"@{handle} - Bluesky"
-        return ('<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0" '
-                'xmlns:media="http://search.yahoo.com/mrss/"><channel>'
-                f"<title>{escape(title)}</title><link>{self.url}/@{handle}</link>"
-                f"<description>Public posts from @{escape(handle)}</description>{''.join(items)}</channel></rss>")
+        return items
 
     def atom_site(self, county: str) -> str:
         now = self.clock.seconds()
@@ -320,7 +335,8 @@ class SimServer:
     # ---- official releases ---------------------------------------------------------------------
 
     def release_rows(self, label: str, drop_counties: bool) -> list[defs.ReleaseRow]:
-        rows = defs.load_release(self.scenario.election, label)
+        source = self.scenario.release_source
+        rows = source(label) if source is not None else defs.load_release(self.scenario.election, label)
         if drop_counties:
             gone = sorted({r.county for r in rows})[:3]
             rows = [r for r in rows if r.county not in gone]
@@ -343,8 +359,8 @@ class SimServer:
                     "results_alignfinal": {jkeys[k]: r.final[k] for k in keys},
                     "results": {jkeys[k]: r.sde[k] for k in keys},
                 })
-            total = len(defs.load_release(self.scenario.election, label))
-            meta = {"state": "ia", "race_id": "ia-17275-2020-02-03", "precincts_reporting": total,
+            total = len(self.release_rows(label, False))
+            meta = {"state": "ia", "race_id": "ia-17275-2020-02-03", "precincts_reporting": total, "label": label,
                     "total_precincts": len(e.precincts)}
             return "application/json", json.dumps({"meta": meta, "precincts": out}, indent=1)
         buf = io.StringIO()
@@ -431,6 +447,12 @@ class _Handler(BaseHTTPRequestHandler):
             limit = min(200, int(q.get("limit", "20") or 20))
             body = sim.rss(handle, "mastodon", limit, sim.faults.active(path, "changing-guids"))
             return self._feed(body, "application/rss+xml; charset=utf-8", path)
+        if path.startswith("/tags/") and path.endswith(".rss"):
+            # Mastodon's public hashtag feed: every account's posts that carry the tag.
+            tag = path[len("/tags/"):-len(".rss")].lower()
+            limit = min(200, int(q.get("limit", "40") or 40))
+            body = sim.rss_tag(tag, limit)
+            return self._feed(body, "application/rss+xml; charset=utf-8", path)
         if path.startswith("/profile/") and path.endswith("/rss"):
             who = path[len("/profile/"):-len("/rss")]
             acc = sim.scenario.account(who)
@@ -452,7 +474,8 @@ class _Handler(BaseHTTPRequestHandler):
             ctype, text = sim.release_body(kind, label, sim.faults.active(path, "drop-counties"))
             if kind == "json" and sim.faults.take(path, ("bad-json",)):
                 text = text[: len(text) // 3]
-            return self._conditional(text.encode(), ctype, path)
+            published = next((r.at for r in sim.scenario.releases if r.label == label), None)
+            return self._conditional(text.encode(), ctype, path, modified_at=published)
         return self._send(404, b"not found", "text/plain", path=path)
 
     def _feed(self, text: str, ctype: str, path: str) -> None:
@@ -461,9 +484,9 @@ class _Handler(BaseHTTPRequestHandler):
             text = text.replace("</title>", " & friends</title>", 1).replace("</channel></rss>", "<broken></channel></rss>")
         return self._conditional(text.encode(), ctype, path)
 
-    def _conditional(self, body: bytes, ctype: str, path: str) -> None:
+    def _conditional(self, body: bytes, ctype: str, path: str, modified_at: float | None = None) -> None:
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
-        modified = email.utils.format_datetime(self.sim.clock.datetime(), usegmt=True)
+        modified = email.utils.format_datetime(self.sim.clock.datetime(modified_at), usegmt=True)
         if self.headers.get("If-None-Match") == etag:
             self.send_response(304)
             self.send_header("ETag", etag)
