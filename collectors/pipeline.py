@@ -32,6 +32,14 @@ _parser_cache: dict[str, Any] = {}
 stats = {"handed_off": 0, "parsed": 0, "parser_errors": 0}
 
 
+def set_parser(election: str, parser: Any | None) -> None:
+    """Use ``parser`` for ``election`` (e.g. one built with an accounts registry); None rebuilds the default."""
+    if parser is None:
+        _parser_cache.pop(election, None)
+    else:
+        _parser_cache[election] = parser
+
+
 def set_post_hook(hook: PostHook | None) -> None:
     """Route new posts to ``hook(session, post) -> claims | None`` (``None`` restores the default)."""
     global _hook
@@ -57,18 +65,53 @@ def _default_parser(election: str) -> Any | None:
     return parser
 
 
-def _claims(session: Session, parser: Any, post: Post) -> list[ClaimIn]:
-    from parsers import PostInput, ThreadContext  # noqa: PLC0415
+# How many of an author's earlier posts a correction may point back to.
+PRIOR_POSTS = 20
 
-    context = None
+
+def _parsed(claim: Claim) -> Any:
+    from parsers import ParsedClaim  # noqa: PLC0415
+
+    return ParsedClaim(claim.county, claim.precinct, claim.round, dict(claim.counts), claim.status,
+                       claim.confidence, claim.rule, tuple(tuple(e) for e in claim.evidence))  # type: ignore[misc]
+
+
+def _context(session: Session, post: Post) -> Any | None:
+    """The thread's precinct (from the parent's claims) and the earlier claims a correction may replace:
+    the parent's, then the same author's earlier posts on the same platform, oldest first."""
+    from parsers import ThreadContext  # noqa: PLC0415
+
+    precinct = None
+    earlier: list[Post] = []
     if post.in_reply_to:
         parent = session.exec(select(Post).where(Post.platform == post.platform,
                                                  Post.external_id == post.in_reply_to)).first()
         if parent is not None:
-            c = session.exec(select(Claim).where(Claim.post_id == parent.id, Claim.precinct.is_not(None))  # type: ignore[union-attr]
-                             .order_by(Claim.id)).first()
-            if c is not None and c.county and c.precinct:
-                context = ThreadContext(precinct=(c.county, c.precinct))
+            earlier.append(parent)
+    if post.author:
+        earlier += list(session.exec(
+            select(Post).where(Post.platform == post.platform, Post.author == post.author, Post.id != post.id,
+                               Post.created_at <= post.created_at)
+            .order_by(Post.created_at.desc()).limit(PRIOR_POSTS)))  # type: ignore[attr-defined]
+    prior: list[tuple[str, Any]] = []
+    seen: set[int] = set()
+    for p in reversed(earlier):
+        if p.id in seen:
+            continue
+        seen.add(p.id)  # type: ignore[arg-type]
+        for c in session.exec(select(Claim).where(Claim.post_id == p.id).order_by(Claim.id)):
+            prior.append((p.external_id, _parsed(c)))
+            if precinct is None and p.external_id == post.in_reply_to and c.county and c.precinct:
+                precinct = (c.county, c.precinct)
+    if precinct is None and not prior:
+        return None
+    return ThreadContext(precinct=precinct, prior=tuple(prior))
+
+
+def _claims(session: Session, parser: Any, post: Post) -> list[ClaimIn]:
+    from parsers import PostInput  # noqa: PLC0415
+
+    context = _context(session, post)
     result = parser.parse(PostInput(id=post.external_id, text=post.text or "", author=post.author or "",
                                     created_at=post.created_at.isoformat() if post.created_at else None,
                                     in_reply_to=post.in_reply_to), context)
