@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import random
+import threading
+import time
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
@@ -205,16 +207,51 @@ def _engine(db_url: str) -> Engine:
     return engines[db_url]  # type: ignore[no-any-return]
 
 
+_running = 0
+_running_lock = threading.Lock()
+
+
+def stop_scheduler(sched: BaseScheduler, *, timeout: float = 60.0) -> None:
+    """Stop without deadlock: pause, let running passes finish, then shut down.
+
+    APScheduler's ``shutdown(wait=True)`` holds its job-store lock while it waits for
+    running jobs, and a pass asks the scheduler for its next run time under that same
+    lock; so no pass may still be running when ``shutdown`` is called.
+    """
+    global _scheduler
+    sched.pause()
+    _scheduler = None  # passes that finish now skip the next-run lookup
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        with _running_lock:
+            if _running == 0:
+                break
+        time.sleep(0.05)
+    sched.shutdown(wait=True)
+
+
 def scheduled_pass(db_url: str, source_id: int) -> None:
     """The job body: one pass, then move the job to the reset time on a 429."""
+    global _running
+    with _running_lock:
+        _running += 1
+    try:
+        _scheduled_pass(db_url, source_id)
+    finally:
+        with _running_lock:
+            _running -= 1
+
+
+def _scheduled_pass(db_url: str, source_id: int) -> None:
     collectors: Collectors = _context["collectors"]
     engine = _engine(db_url)
     outcome = run_source(engine, source_id, collectors)
     job_id = f"source:{source_id}"
-    if _scheduler is not None:
+    sched = _scheduler
+    if sched is not None:
         if outcome.retry_at is not None:
-            _scheduler.modify_job(job_id, next_run_time=outcome.retry_at)
-        job = _scheduler.get_job(job_id)
+            sched.modify_job(job_id, next_run_time=outcome.retry_at)
+        job = sched.get_job(job_id)
         if job is not None and job.next_run_time is not None:
             with session_scope(engine) as session:
                 source = session.get(Source, source_id)
@@ -225,19 +262,32 @@ def scheduled_pass(db_url: str, source_id: int) -> None:
 
 def reconcile_pass(db_url: str) -> None:
     """The reconcile job body: calls the reconcile hook when one is set."""
-    if _reconcile_hook is not None:
-        _reconcile_hook(_engine(db_url))
+    global _running
+    with _running_lock:
+        _running += 1
+    try:
+        if _reconcile_hook is not None:
+            _reconcile_hook(_engine(db_url))
+    finally:
+        with _running_lock:
+            _running -= 1
 
 
 def build_scheduler(db_url: str, source_ids: Iterable[int], settings: Settings, *,
                     scheduler: BaseScheduler | None = None, reconcile_every: int = 60,
-                    now: Clock = utcnow, rng: random.Random | None = None) -> BaseScheduler:
-    """A scheduler (blocking by default) with one job per source, persisted in the same database."""
+                    now: Clock = utcnow, rng: random.Random | None = None,
+                    persistent: bool = True) -> BaseScheduler:
+    """A scheduler (blocking by default) with one job per source, persisted in the same database.
+
+    ``persistent=False`` keeps jobs in memory, for runs that end with the process
+    (the replay demo), where a job store in SQLite would only contend for its lock.
+    """
     global _scheduler
     url = resolve_url(db_url)
     engine = _engine(url)
     sched = scheduler or BlockingScheduler(timezone=timezone.utc)
-    sched.add_jobstore(SQLAlchemyJobStore(url=url, tablename=JOB_TABLE), alias="default")
+    if persistent:
+        sched.add_jobstore(SQLAlchemyJobStore(url=url, tablename=JOB_TABLE), alias="default")
     _context["collectors"] = Collectors(settings)
     rng = rng or random.Random()
     wanted = set()

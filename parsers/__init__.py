@@ -217,7 +217,9 @@ class Parser:
         keys = list(dict.fromkeys((r.county, r.precinct) for r in refs))
         if keys:
             how = refs[0].how
-            return keys[0], how, len(keys) > 1
+            # A reference that also reads as another unit ("Des Moines PCT 3") is ambiguous too.
+            alt = any(r.alt is not None and r.alt not in keys for r in refs)
+            return keys[0], how, len(keys) > 1 or alt
         if context is not None and context.precinct is not None:
             return context.precinct, "thread", False
         acct = self.accounts.get(norm_handle(post.author or ""))

@@ -52,6 +52,8 @@ _DATE = re.compile(r"\b\d{1,2}/\d{1,2}/\d{2,4}\b|\b(?:jan(?:uary)?|feb(?:ruary)?
 _YEAR = re.compile(r"(?<![\w#@.,])(?:19|20)\d{2}(?![\d.,]\d)")
 _PCT = re.compile(r"(?<![\w.])\d+(?:\.\d+)?\s*(?:%|percent\b|per\s+cent\b|pct\b|pts?\b|points?\b|percentage\s+points\b)", re.I)
 _MONEY = re.compile(r"\$\s*[\d,.]+[kKmM]?")
+# A congressional district in a satellite mention ("CD2 satellite", "Congressional District 3").
+_DISTRICT = re.compile(r"\bCD\s?-?\s?\d\b|\bcongressional\s+district\s*#?\s*\d+\b", re.I)
 _ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b", re.I)
 _NUMBERING = re.compile(r"(?m)^\s*\(?\d{1,2}[).](?=\s)|\b\d{1,2}/(?!\d)|\(\d{1,2}/\d{1,2}\)|\A\s*\d{1,2}/\d{1,2}\b")
 _LONG = re.compile(r"\d{6,}")
@@ -119,7 +121,7 @@ def mask(text: str, *, keep_tags: frozenset[str], extra_spans: list[tuple[int, i
         _blank(chars, m.start(2), m.end(2))
     for s, e in extra_spans:
         _blank(chars, s, e)
-    for rx in (_GENERIC_REF, _ORDINAL):
+    for rx in (_GENERIC_REF, _ORDINAL, _DISTRICT):
         for m in rx.finditer(text):
             _blank(chars, m.start(), m.end())
     return "".join(chars), facts
@@ -261,6 +263,26 @@ def _cand_list_after(seg: list[Atom], j: int) -> list[Atom]:
     return out
 
 
+def _could_pair(seg: list[Atom], j: int) -> bool:
+    """Is atom j a name followed by a number, or a number followed by a name (same slots
+    as the pairing below)?"""
+    a = seg[j]
+    if a.kind == "CAND":
+        filler, want, max_gap = _NAME_NUM_FILLER | _APPROX, "NUM", 3
+    elif a.kind == "NUM":
+        filler, want, max_gap = _NUM_NAME_FILLER, "CAND", 5
+    else:
+        return False
+    k = j + 1
+    gap = 0
+    if a.kind == "NUM" and _unit_after(seg, j):
+        k += 1
+    while k < len(seg) and (seg[k].kind == "SEP" or (seg[k].kind == "WORD" and seg[k].text in filler)):
+        gap += seg[k].kind == "WORD"
+        k += 1
+    return k < len(seg) and seg[k].kind == want and gap <= max_gap
+
+
 def pair_counts(atoms: list[Atom], *, columns: tuple[str, ...] = ("first", "final")) -> list[Pair]:
     """Tie numbers to preference groups. Unpaired numbers are dropped, never guessed."""
     pairs: list[Pair] = []
@@ -335,8 +357,12 @@ def pair_counts(atoms: list[Atom], *, columns: tuple[str, ...] = ("first", "fina
                 for c in group:
                     pairs.append(Pair(c.key, a.values[0], c.start, a.end, a.start, unit, "each", fuzzy=c.fuzzy))
                 used.add(j)
-        # Orientation: does the segment read "Name n" or "n Name"?
-        first = next((x for x in seg if x.kind in ("CAND", "NUM")), None)
+        # Orientation: does the segment read "Name n" or "n Name"? Decided by the first name or
+        # number that actually sits next to the other kind: a stray number ahead of the list (a
+        # site's "CD2", a room number) must not flip the segment and shift every pair.
+        first = next((x for j, x in enumerate(seg) if _could_pair(seg, j)), None)
+        if first is None:
+            first = next((x for x in seg if x.kind in ("CAND", "NUM")), None)
         if first is None:
             continue
         if first.kind == "CAND":

@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from elections import Election, Precinct
 
@@ -22,6 +22,7 @@ __all__ = ["PrecinctIndex", "PrecinctRef", "normalize"]
 _FILLER = frozenset({"precinct", "precint", "pct", "prec", "no", "number", "num", "iowa", "ia"})
 _SPLIT = re.compile(r"[A-Za-z]+|\d+")
 _ORD = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_DISTRICT = re.compile(r"\bCD\s?-?\s?([1-4])\b", re.I)
 
 
 def _tokens(text: str) -> list[str]:
@@ -34,9 +35,19 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
+def _is_filler(toks: list[str], i: int) -> bool:
+    """Filler word, except the "Iowa" of "Iowa City": without it "IOWA CITY 01" became
+    ``city 1`` and "Story City 1", "Forest City 1" resolved to Iowa City."""
+    t = toks[i]
+    if t not in _FILLER:
+        return False
+    return not (t == "iowa" and i + 1 < len(toks) and toks[i + 1] == "city")
+
+
 def normalize(text: str) -> str:
     """Lower case, punctuation to spaces, no leading zeros, no "precinct" filler."""
-    return " ".join(t for t in _tokens(text) if t not in _FILLER)
+    toks = _tokens(text)
+    return " ".join(t for i, t in enumerate(toks) if not _is_filler(toks, i))
 
 
 @dataclass(frozen=True, slots=True)
@@ -47,6 +58,9 @@ class PrecinctRef:
     end: int
     text: str
     how: str  # official | alias | code | county+number | site
+    # Another unit the same words may name ("Des Moines PCT 3": Des Moines County's "PCT 3"
+    # or Polk's "DES MOINES-03"). A reference with an alternative is never accepted.
+    alt: tuple[str, str] | None = None
 
 
 _ORDINAL_WORD = re.compile(r"\b(\d+)(st|nd|rd|th)\s+ward\b", re.I)
@@ -118,6 +132,12 @@ class PrecinctIndex:
             distinctive = distinctive or (len(toks) >= 2 and all(self._how.get((alias, k)) == "site" for k in keys))
             if len(keys) == 1 and distinctive and len(alias) >= 4:
                 self._statewide[alias] = next(iter(keys))
+        # A county name *without* "County" followed by a precinct word and a number
+        # ("Des Moines PCT 3", "Madison precinct 1"): a reading of the county's own unit,
+        # competing with a city-named unit elsewhere (Polk's "DES MOINES-03").
+        self._bare_county_re = re.compile(
+            r"\b(" + "|".join(sorted((re.escape(c) for c in self.counties), key=len, reverse=True))
+            + r")[\s,:-]*(?:precin?c?t\.?|pct\.?|prec\.?|#|no\.?|number)\s*#?\s*(\d+(?:-\d+)?)\b(?!\s*(?:county|co\.?)\b)", re.I)
         self._county_re = re.compile(
             r"\b(" + "|".join(sorted((re.escape(c) for c in self.counties), key=len, reverse=True))
             + r")\s+(?:county|co\.?)(?![a-z])", re.I)
@@ -135,40 +155,49 @@ class PrecinctIndex:
         """
         counties = self.counties_named(text)
         county_names = [c for c, _, _ in counties]
+        # "CD2 satellite": the district's number is part of the site mention, never a count.
+        districts = [(f"CD{m.group(1)} Satellite", m.start(), m.end()) for m in _DISTRICT.finditer(text)]
         toks: list[tuple[str, int, int]] = []
-        for m in _SPLIT.finditer(text):
-            t = m.group(0).lower()
-            if t in _FILLER:
+        raw = [(m.group(0).lower(), m.start(), m.end()) for m in _SPLIT.finditer(text)]
+        words = [t for t, _, _ in raw]
+        for k, (t, ts, te) in enumerate(raw):
+            if _is_filler(words, k):
                 continue
             if t.isdigit():
                 t = str(int(t))
-            toks.append((t, m.start(), m.end()))
+            toks.append((t, ts, te))
         # The words of "Linn County" never start a precinct name themselves.
-        blocked = list(blocked) + [(cs, ce) for _, cs, ce in counties]
+        blocked = list(blocked) + [(cs, ce) for _, cs, ce in counties] + [(ds, de) for _, ds, de in districts]
         blocked_starts = {t[1] for t in toks if any(s <= t[1] < e for s, e in blocked)}
         refs: list[PrecinctRef] = []
         i = 0
         n = len(toks)
         while i < n:
             found = None
-            for size in range(min(self.MAX_NGRAM, n - i), 0, -1):
-                span = toks[i:i + size]
-                # Don't read across a long gap (a different sentence or line).
-                if any(span[k + 1][1] - span[k][2] > 24 for k in range(size - 1)):
-                    continue
-                alias = " ".join(t for t, _, _ in span)
-                key = None
-                for county in county_names:
-                    keys = self._by_county.get(county, {}).get(alias)
-                    if keys and len(keys) == 1 and not alias.isdigit():
-                        key = next(iter(keys))
-                        break
-                if key is None:
-                    key = self._statewide.get(alias)
-                if key is not None:
-                    if any(s in blocked_starts for _, s, _ in span):
+            # A unit of a county the post names wins over any statewide alias, however long
+            # ("Tama County, LINCOLN / 1st" is Tama's LINCOLN, not Calhoun's "Lincoln 1").
+            for scope in ("county", "statewide") if county_names else ("statewide",):
+                for size in range(min(self.MAX_NGRAM, n - i), 0, -1):
+                    span = toks[i:i + size]
+                    # Don't read across a long gap (a different sentence or line).
+                    if any(span[k + 1][1] - span[k][2] > 24 for k in range(size - 1)):
                         continue
-                    found = (key, span, alias)
+                    alias = " ".join(t for t, _, _ in span)
+                    key = None
+                    if scope == "county":
+                        for county in county_names:
+                            keys = self._by_county.get(county, {}).get(alias)
+                            if keys and len(keys) == 1 and not alias.isdigit():
+                                key = next(iter(keys))
+                                break
+                    else:
+                        key = self._statewide.get(alias)
+                    if key is not None:
+                        if any(s in blocked_starts for _, s, _ in span):
+                            continue
+                        found = (key, span, alias)
+                        break
+                if found:
                     break
             if found:
                 key, span, alias = found
@@ -190,10 +219,42 @@ class PrecinctIndex:
                 start, end = cs, ce + m.end()
                 if not any(r.county == p.county and r.precinct == p.name for r in refs):
                     refs.append(PrecinctRef(p.county, p.name, start, end, text[start:end], "county+number"))
-        # A county-named unit must agree with a county named in the post, if any.
+        # A bare county name + precinct word + number ("Des Moines PCT 3") that names a unit of
+        # that county: prefer that reading over a city-named unit of another county found at
+        # the same place, but keep the other as an alternative (never accepted).
+        for m in self._bare_county_re.finditer(text):
+            county = self.counties[m.group(1).lower()]
+            if any(cs <= m.start() < ce for _, cs, ce in counties):
+                continue
+            num = normalize(m.group(2))
+            hits = [p for p in self._county_units[county]
+                    if normalize(p.name) == num or normalize(p.name).endswith(" " + num)
+                    or normalize(p.name).startswith(num + " ") or normalize(p.code) == num]
+            if not hits:
+                continue
+            for k, r in enumerate(refs):
+                if not (r.start < m.end() and m.start() < r.end) or r.county == county:
+                    continue
+                if len(hits) == 1:
+                    p = hits[0]
+                    refs[k] = PrecinctRef(p.county, p.name, m.start(), m.end(), m.group(0), "county+number",
+                                          alt=(r.county, r.precinct))
+                else:
+                    refs[k] = replace(r, alt=(county, hits[0].name))
+        # A named county decides: only its units (or satellites) may match; if none does, the
+        # post names no unit we know (review), never another county's unit.
         if county_names:
             named = set(county_names)
-            kept = [r for r in refs if r.county in named or "Satellite" in r.county]
-            refs = kept if kept else refs
+            kept = []
+            for r in refs:
+                if r.county in named or "Satellite" in r.county:
+                    kept.append(r if r.alt is None or r.alt[0] not in named else replace(r, alt=None))
+                elif r.alt is not None and r.alt[0] in named:
+                    kept.append(PrecinctRef(r.alt[0], r.alt[1], r.start, r.end, r.text, r.how))
+            refs = kept
+        # "CD2 satellite: …": a satellite must be one of the named district's sites.
+        if districts:
+            cds = {d for d, _, _ in districts}
+            refs = [r for r in refs if "Satellite" not in r.county or r.county in cds or r.county.startswith("Out of")]
         refs.sort(key=lambda r: r.start)
         return refs, county_names

@@ -10,13 +10,17 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timezone
+from typing import Mapping
 
+from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
 import elections as defs
 from reconcile.compare import Reconciliation, reconcile
 from reconcile.shadow import ClaimRecord, FindingRecord, ShadowTally, build_shadow, rulepack_allocator
+from store.db import session_scope
+from store.elections import election_id
 from store.ingest import FindingStats, record_findings
 from store.models import Claim, OfficialRelease, OfficialResult, Post, Source
 from store.validate import FindingIn
@@ -37,8 +41,14 @@ class TallyState:
         return self.reconciliations[-1] if self.reconciliations else None
 
 
-def claim_records(session: Session, *, as_of: datetime | None = None) -> list[ClaimRecord]:
-    """Every accepted claim with what the shadow needs to rank it: author, role, post URL."""
+def claim_records(session: Session, *, as_of: datetime | None = None,
+                  roles: Mapping[str, tuple[str, bool]] | None = None) -> list[ClaimRecord]:
+    """Every accepted claim with what the shadow needs to rank it: author, role, post URL.
+
+    The role comes from the source that collected the post; ``roles`` (author → (role,
+    registered), from an accounts registry) overrides it for sources that carry many
+    authors, such as an X list or a hashtag feed.
+    """
     query = (
         select(Claim, Post, Source)
         .join(Post, col(Claim.post_id) == col(Post.id))
@@ -54,6 +64,8 @@ def claim_records(session: Session, *, as_of: datetime | None = None) -> list[Cl
             continue
         role = source.role if source is not None else "other"
         registered = source is not None and (source.precinct is not None or role in OFFICIAL_ROLES)
+        if roles is not None and post.author.lower() in roles:
+            role, registered = roles[post.author.lower()]
         assert claim.id is not None and post.id is not None
         out.append(ClaimRecord(
             claim_id=claim.id, post_id=post.id, post_url=post.url, author=post.author, role=role,
@@ -98,12 +110,14 @@ def release_info(release: OfficialRelease) -> defs.ReleaseInfo:
     return defs.ReleaseInfo(release.label, when, release.published_at is None, release.row_count, release.url)
 
 
-def compute(session: Session, election: defs.Election, election_id: int, *, as_of: datetime | None = None) -> TallyState:
-    """Build the shadow tally and reconcile it with every release known at ``as_of``."""
-    shadow = build_shadow(claim_records(session, as_of=as_of), election, as_of=as_of,
+def compute(session: Session, election: defs.Election, election_id: int, *, as_of: datetime | None = None,
+            roles: Mapping[str, tuple[str, bool]] | None = None, latest_only: bool = False) -> TallyState:
+    """Build the shadow tally and reconcile it with every release known at ``as_of`` (or only the latest)."""
+    shadow = build_shadow(claim_records(session, as_of=as_of, roles=roles), election, as_of=as_of,
                           allocate=rulepack_allocator(election))
     recons = []
-    for rel in stored_releases(session, election_id, as_of=as_of):
+    releases = stored_releases(session, election_id, as_of=as_of)
+    for rel in releases[-1:] if latest_only else releases:
         recons.append(reconcile(shadow, release_rows(session, rel, election), release_info(rel), election, as_of=as_of))
     return TallyState(shadow, tuple(recons))
 
@@ -120,3 +134,13 @@ def record(session: Session, state: TallyState, *, now: datetime) -> dict[str, F
         stats[rec.label] = record_findings(session, [_finding_in(f) for f in rec.findings], now=now,
                                            scope=rec.scope)
     return stats
+
+
+def reconcile_store(engine: Engine, election_slug: str) -> None:
+    """One reconcile pass for ``shadowtally run``: rebuild the tally, compare, record findings."""
+    election = defs.load_election(election_slug)
+    with session_scope(engine) as session:
+        eid = election_id(session, election_slug)
+        if eid is None:
+            return
+        record(session, compute(session, election, eid), now=datetime.now(timezone.utc))

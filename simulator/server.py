@@ -108,6 +108,16 @@ def _tweet_time(seconds: float, clock: SimClock) -> str:
     return clock.datetime(seconds).strftime("%Y-%m-%dT%H:%M:%S.000Z")
 
 
+class _QuietServer(ThreadingHTTPServer):
+    """A client that hangs up (a timeout, a cut-off download) is normal here, not a traceback on stderr."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError, TimeoutError)):
+            super().handle_error(request, client_address)
+
+
 class SimServer:
     """Serve ``scenario`` on 127.0.0.1 (ephemeral port unless given). Use as a context manager."""
 
@@ -123,7 +133,7 @@ class SimServer:
         self._log_lock = threading.Lock()
         self._fetches = 0
         handler = type("Handler", (_Handler,), {"sim": self})
-        self.httpd = ThreadingHTTPServer(("127.0.0.1", port), handler)
+        self.httpd = _QuietServer(("127.0.0.1", port), handler)
         self.httpd.daemon_threads = True
         self.thread = threading.Thread(target=self.httpd.serve_forever, name="simulator", daemon=True)
 

@@ -16,10 +16,14 @@ import click
 from sqlmodel import select
 
 from collectors.config import DEFAULT_CONFIG, LOCATOR_FIELD, TOKEN_ENV, append_source, load_config
-from collectors.scheduler import Outcome, Settings, build_scheduler, prune_jobs, run_once, source_name, sync_sources
+from collectors.scheduler import (
+    Outcome, Settings, build_scheduler, prune_jobs, run_once, set_reconcile_hook, source_name, stop_scheduler,
+    sync_sources,
+)
 from shadowtally.errors import NotFound, ShadowTallyError
 from shadowtally.options import db_option, open_db
 from shadowtally.output import emit, err_console, output_options
+from shadowtally.tally import reconcile_store
 from store.db import session_scope
 from store.models import OfficialRelease, Post, Source
 from store.validate import SOURCE_KINDS
@@ -106,6 +110,7 @@ def _run_scheduler(engine: Any, ids: list[int], settings: Settings, duration: fl
     if not (settings.token or os.environ.get(TOKEN_ENV)):
         err_console.print(f"[yellow]X collector disabled: {TOKEN_ENV} is not set[/]", highlight=False)
     url = engine.url.render_as_string(hide_password=False)
+    set_reconcile_hook(lambda eng: reconcile_store(eng, settings.election))
     if duration is not None:
         from apscheduler.schedulers.background import BackgroundScheduler  # noqa: PLC0415
 
@@ -116,7 +121,7 @@ def _run_scheduler(engine: Any, ids: list[int], settings: Settings, duration: fl
         try:
             time.sleep(duration)
         finally:
-            sched.shutdown(wait=True)
+            stop_scheduler(sched)
         return
     sched = build_scheduler(url, ids, settings)
     err_console.print(f"collecting from {len(ids)} source(s); Ctrl-C stops", style="dim")
