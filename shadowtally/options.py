@@ -9,10 +9,12 @@ from typing import Any, Callable, TypeVar
 
 import click
 from sqlalchemy.engine import Engine
+from sqlmodel import Session
 
 import elections as defs
 from shadowtally.errors import NotFound
 from store.db import DEFAULT_DB, ENV_VAR, open_store
+from store.elections import election_id
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -41,6 +43,15 @@ def get_election(slug: str) -> defs.Election:
         return defs.load_election(slug)
     except defs.UnknownElection as exc:
         raise NotFound(str(exc), hint="run `shadowtally elections` to list the bundled elections") from None
+
+
+def loaded_election_id(session: Session, slug: str) -> int:
+    """The stored id of election ``slug``, or a :class:`NotFound` saying to run ``init``."""
+    eid = election_id(session, slug)
+    if eid is None:
+        raise NotFound(f"election {slug} is not loaded in this store",
+                       hint=f"run `shadowtally init --election {slug}` first")
+    return eid
 
 
 def open_db(db: str | None) -> Engine:

@@ -37,6 +37,17 @@ def sha256_json(payload: Any) -> str:
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False, default=str).encode()).hexdigest()
 
 
+def one_of(name: str, allowed: tuple[str, ...]) -> Any:
+    """A validator that accepts only the values in ``allowed``, naming them in the error."""
+
+    def check(cls: Any, v: str) -> str:
+        if v not in allowed:
+            raise ValueError(f"{name} must be one of {', '.join(allowed)}")
+        return v
+
+    return classmethod(check)
+
+
 class _In(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=True)
 
@@ -96,19 +107,9 @@ class ClaimIn(_In):
     evidence: list[Any] = Field(default_factory=list)
     supersedes: Optional[int] = None
 
-    @field_validator("round")
-    @classmethod
-    def _round(cls, v: str) -> str:
-        if v not in ROUNDS:
-            raise ValueError(f"round must be one of {', '.join(ROUNDS)}")
-        return v
+    _round = field_validator("round")(one_of("round", ROUNDS))
 
-    @field_validator("status")
-    @classmethod
-    def _status(cls, v: str) -> str:
-        if v not in CLAIM_STATUSES:
-            raise ValueError(f"status must be one of {', '.join(CLAIM_STATUSES)}")
-        return v
+    _status = field_validator("status")(one_of("status", CLAIM_STATUSES))
 
     @field_validator("counts")
     @classmethod
@@ -127,19 +128,9 @@ class SourceIn(_In):
     precinct: Optional[str] = None
     interval_s: int = Field(default=60, ge=1, le=86_400)
 
-    @field_validator("kind")
-    @classmethod
-    def _kind(cls, v: str) -> str:
-        if v not in SOURCE_KINDS:
-            raise ValueError(f"kind must be one of {', '.join(SOURCE_KINDS)}")
-        return v
+    _kind = field_validator("kind")(one_of("kind", SOURCE_KINDS))
 
-    @field_validator("role")
-    @classmethod
-    def _role(cls, v: str) -> str:
-        if v not in ROLES:
-            raise ValueError(f"role must be one of {', '.join(ROLES)}")
-        return v
+    _role = field_validator("role")(one_of("role", ROLES))
 
 
 class ResultIn(_In):
@@ -187,9 +178,4 @@ class FindingIn(_In):
     message: str = ""
     evidence: dict[str, Any] = Field(default_factory=dict)
 
-    @field_validator("severity")
-    @classmethod
-    def _severity(cls, v: str) -> str:
-        if v not in SEVERITIES:
-            raise ValueError(f"severity must be one of {', '.join(SEVERITIES)}")
-        return v
+    _severity = field_validator("severity")(one_of("severity", SEVERITIES))

@@ -10,10 +10,10 @@ from sqlmodel import select
 
 import elections as defs
 from shadowtally.errors import NotFound
-from shadowtally.options import db_option, election_option, get_election, open_db
+from shadowtally.options import db_option, election_option, get_election, loaded_election_id, open_db
 from shadowtally.output import console, emit, err_console, output_options
 from store.db import session_scope
-from store.elections import election_id, load_election
+from store.elections import load_election
 from store.models import Election, Precinct
 
 PRECINCT_COLUMNS = ("county", "precinct", "code", "idp_id", "delegates", "sde", "satellite")
@@ -87,10 +87,7 @@ def precincts(db: str | None, election: str, county: str | None, fmt: str) -> No
     get_election(election)
     engine = open_db(db)
     with session_scope(engine) as session:
-        eid = election_id(session, election)
-        if eid is None:
-            raise NotFound(f"election {election} is not loaded in this store",
-                           hint=f"run `shadowtally init --election {election}` first")
+        eid = loaded_election_id(session, election)
         query = select(Precinct).where(Precinct.election_id == eid)
         rows = list(session.exec(query.order_by(Precinct.id)))  # type: ignore[arg-type]
     if county is not None:

@@ -8,11 +8,10 @@ from typing import Any, Iterator
 import click
 
 from shadowtally.errors import ConfigError, NotFound
-from shadowtally.options import db_option, election_option, get_election, open_db
+from shadowtally.options import db_option, election_option, get_election, loaded_election_id, open_db
 from shadowtally.output import emit, err_console, output_options
 from shadowtally.tally import TallyState, compute, record
 from store.db import session_scope
-from store.elections import election_id
 
 TALLY_COLUMNS = ("county", "precinct", "round", "candidate", "value", "derived", "confidence", "urls")
 GAP_COLUMNS = ("release", "county", "precinct", "first_posted_at", "hours_missing", "urls")
@@ -43,10 +42,7 @@ def _state(db: str | None, election: str, as_of: str | None, *, persist: bool) -
     when = _as_of(as_of)
     engine = open_db(db)
     with session_scope(engine) as session:
-        eid = election_id(session, election)
-        if eid is None:
-            raise NotFound(f"election {election} is not loaded in this store",
-                           hint=f"run `shadowtally init --election {election}` first")
+        eid = loaded_election_id(session, election)
         state = compute(session, definition, eid, as_of=when)
         if persist and when is None:  # findings describe the present; time travel only reads
             record(session, state, now=datetime.now(timezone.utc))
@@ -102,12 +98,18 @@ def tally(db: str | None, election: str, as_of: str | None, statewide: bool, fmt
     emit(rows, TALLY_COLUMNS, fmt, title="Shadow tally")
 
 
+def release_options(func: Any) -> Any:
+    """The options shared by the commands that read one release's reconciliation."""
+    for option in reversed((db_option, election_option, as_of_option,
+                            click.option("--release", default=None,
+                                         help="Only this release label (default: the latest stored)."),
+                            output_options)):
+        func = option(func)
+    return func
+
+
 @click.command()
-@db_option
-@election_option
-@as_of_option
-@click.option("--release", default=None, help="Only this release label (default: the latest stored).")
-@output_options
+@release_options
 def gaps(db: str | None, election: str, as_of: str | None, release: str | None, fmt: str) -> None:
     """Precincts posted publicly but missing from a release, and for how long."""
     state = _state(db, election, as_of, persist=True)
@@ -124,11 +126,7 @@ def gaps(db: str | None, election: str, as_of: str | None, release: str | None, 
 
 
 @click.command()
-@db_option
-@election_option
-@as_of_option
-@click.option("--release", default=None, help="Only this release label (default: the latest stored).")
-@output_options
+@release_options
 def discrepancies(db: str | None, election: str, as_of: str | None, release: str | None, fmt: str) -> None:
     """Fields where the posts and a release disagree, with both numbers and the posts' URLs."""
     state = _state(db, election, as_of, persist=True)
