@@ -7,8 +7,9 @@ release collector) poll it under APScheduler. Every new post is parsed as it is
 stored; a reconcile job rebuilds the shadow tally and compares it with the latest
 release. At the end the report scores the run against the scenario's ground truth.
 
-Wall time is the only clock this module reads, and it reads it through ``monotonic``
-passed in, so the scoring functions below are pure and tested on their own.
+The run reads wall time through the ``monotonic`` callable it is given (findings are
+stamped with ``datetime.now``); the mapping and scoring functions are pure and tested
+on their own.
 """
 
 from __future__ import annotations

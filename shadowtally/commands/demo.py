@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from typing import Any
 
@@ -34,9 +35,7 @@ def _progress_table(p: Progress) -> Table:
     return t
 
 
-def _cst(t: Any) -> str:
-    from datetime import timedelta, timezone
-
+def _cst(t: datetime) -> str:
     return t.astimezone(timezone(timedelta(hours=-6), "CST")).strftime("%a %d %b %H:%M CST")
 
 
