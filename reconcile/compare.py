@@ -31,11 +31,12 @@ from statistics import median
 from typing import Iterable, Literal, Mapping, Sequence
 
 from elections import Election, ReleaseInfo, ReleaseRow
+from reconcile.official import implied_delegates as official_implied
 from reconcile.shadow import Evidence, FindingRecord, ShadowPrecinct, ShadowTally
 
 __all__ = [
     "FieldDiff", "PrecinctRecon", "Reconciliation", "Status", "STATUSES", "SDE_TOLERANCE",
-    "first_release_lags", "implied_delegates", "reconcile",
+    "differs", "first_release_lags", "implied_delegates", "official_field", "reconcile",
 ]
 
 Status = Literal["match", "mismatch", "social_only", "official_only", "unresolved"]
@@ -102,19 +103,18 @@ class Reconciliation:
 
 def implied_delegates(row: ReleaseRow, sde_ratio: float) -> dict[str, int]:
     """County delegates the release implies: round(SDE / ratio), zeros dropped."""
-    if sde_ratio <= 0:
-        return {}
-    out = {k: round(v / sde_ratio) for k, v in row.sde.items()}
-    return {k: v for k, v in out.items() if v}
+    return {k: v for k, v in official_implied(row.sde, sde_ratio).items() if v}
 
 
-def _official(row: ReleaseRow, field_: str, ratio: float | None) -> Mapping[str, int | float] | None:
+def official_field(row: ReleaseRow, field_: str, ratio: float | None) -> Mapping[str, int | float] | None:
+    """One field of a release row; delegates are implied from SDE, and None without a ratio."""
     if field_ == "delegates":
         return implied_delegates(row, ratio) if ratio else None
     return getattr(row, field_)  # type: ignore[no-any-return]
 
 
-def _differs(field_: str, a: int | float | None, b: int | float) -> bool:
+def differs(field_: str, a: int | float | None, b: int | float) -> bool:
+    """Whether a shadow value and an official value disagree (SDE within its rounding tolerance)."""
     if a is None:
         return b != 0
     if field_ == "sde":
@@ -132,7 +132,7 @@ def _compare_field(sp: ShadowPrecinct, field_: str, official: Mapping[str, int |
     keys = set(shadow) | ({k for k, v in official.items() if v} if derived else set())
     diff = {
         k: (shadow.get(k), official.get(k, 0))
-        for k in sorted(keys) if _differs(field_, shadow.get(k), official.get(k, 0))
+        for k in sorted(keys) if differs(field_, shadow.get(k), official.get(k, 0))
     }
     if not diff:
         return None
@@ -217,7 +217,7 @@ def reconcile(
         compared: list[str] = []
         diffs: list[FieldDiff] = []
         for f in FIELDS:
-            official = _official(row, f, ratio)
+            official = official_field(row, f, ratio)
             if sp.round(f) is None or official is None:
                 continue
             compared.append(f)

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterable, Mapping, Sequence
 
 from elections import Election, Precinct, ReleaseRow, load_election, load_release
+from reconcile.compare import differs, official_field
 from replay.formats import MENTION_FORMATS, RESULT_FORMATS, Namer, PrecinctTrue, Rendered, precinct_ref
 from replay.truth import AuthorInfo, Discrepancy, ExpectedRecon, GeneratedPost, PostTruth, TruthClaim
 
@@ -36,7 +37,6 @@ __all__ = ["Injection", "Scenario", "ScenarioConfig", "generate", "to_jsonl", "P
 
 POST_START = datetime(2020, 2, 4, 1, 30, tzinfo=timezone.utc)   # 19:30 CST
 POST_END = datetime(2020, 2, 4, 5, 59, tzinfo=timezone.utc)     # 23:59 CST
-SDE_TOLERANCE = 0.0051  # same as reconcile.compare: 4-decimal publication
 PLATFORMS = ("x", "mastodon", "bluesky")
 _PLATFORM_WEIGHTS = (0.6, 0.2, 0.2)
 _ROLE_WEIGHTS = {"secretary": 0.3, "chair": 0.15, "captain": 0.25, "reporter": 0.2, "other": 0.1}
@@ -118,9 +118,9 @@ class Scenario:
                 continue
             unit = election.precinct(*key)
             for rnd, stated in rounds.items():
-                official = _official(row, rnd, unit)
+                official = official_field(row, rnd, unit.sde_ratio if unit else None) or {}
                 diff = {k: (v, official.get(k, 0)) for k, v in stated.items()
-                        if _differs(rnd, v, official.get(k, 0))}
+                        if differs(rnd, v, official.get(k, 0))}
                 if diff:
                     kind = "injected" if key in injected else "recanvass"
                     found.append(Discrepancy(label, key[0], key[1], rnd, kind, diff))
@@ -135,17 +135,6 @@ class Scenario:
 def to_jsonl(posts: Iterable[GeneratedPost]) -> str:
     """One JSON object per line: id, text, author, created_at, in_reply_to, platform, url."""
     return "".join(json.dumps(p.as_input(), ensure_ascii=False) + "\n" for p in posts)
-
-
-def _official(row: ReleaseRow, rnd: str, unit: Precinct | None) -> Mapping[str, int | float]:
-    if rnd == "delegates":
-        ratio = unit.sde_ratio if unit else 0.0
-        return {k: round(v / ratio) for k, v in row.sde.items()} if ratio else {}
-    return getattr(row, rnd)  # type: ignore[no-any-return]
-
-
-def _differs(rnd: str, a: int | float, b: int | float) -> bool:
-    return abs(float(a) - float(b)) > SDE_TOLERANCE if rnd == "sde" else int(a) != int(b)
 
 
 def _apply(row: ReleaseRow, inj: Injection) -> ReleaseRow:

@@ -25,9 +25,10 @@ from reconcile.types import STATUSES
 from shadowtally.errors import NotFound
 from shadowtally.options import db_option, election_option, get_election, open_db
 from shadowtally.output import console, emit, err_console, output_options
+from shadowtally.tally import release_rows
 from store.db import session_scope
 from store.ingest import record_findings
-from store.models import OfficialRelease, OfficialResult
+from store.models import OfficialRelease
 from store.validate import FindingIn
 
 UNIT_COLUMNS = ("county", "precinct", "status", "errors", "warnings", "rules")
@@ -133,10 +134,4 @@ def _release_rows(session: Session, definition: defs.Election, label: str) -> li
         known = ", ".join(r.label for r in definition.releases)
         raise NotFound(f"no release {label!r} for {definition.slug}",
                        hint=f"use one of {known}, or fetch the release into the store first")
-    by_unit: dict[tuple[str, str], defs.ReleaseRow] = {}
-    for r in session.exec(select(OfficialResult).where(OfficialResult.release_id == release.id)):
-        row = by_unit.setdefault((r.county, r.precinct), defs.ReleaseRow(r.county, r.precinct, {}, {}, {}))
-        row.first[r.candidate] = r.first or 0
-        row.final[r.candidate] = r.final or 0
-        row.sde[r.candidate] = r.sde or 0.0
-    return list(by_unit.values())
+    return release_rows(session, release, definition)
