@@ -19,9 +19,9 @@ from typing import Any, Callable, Iterable
 
 from sqlmodel import Session, select
 
-from store.ingest import replace_claims
+from store.ingest import record_findings, replace_claims
 from store.models import Claim, Post
-from store.validate import ClaimIn
+from store.validate import ClaimIn, FindingIn
 
 log = logging.getLogger(__name__)
 
@@ -76,13 +76,26 @@ def _parsed(claim: Claim) -> Any:
                        claim.confidence, claim.rule, tuple(tuple(e) for e in claim.evidence))  # type: ignore[misc]
 
 
-def _context(session: Session, post: Post) -> Any | None:
-    """The thread's precinct (from the parent's claims) and the earlier claims a correction may replace:
-    the parent's, then the same author's earlier posts on the same platform, oldest first."""
+def _input(post: Post) -> Any:
+    from parsers import PostInput  # noqa: PLC0415
+
+    return PostInput(id=post.external_id, text=post.text or "", author=post.author or "",
+                     created_at=post.created_at.isoformat() if post.created_at else None,
+                     in_reply_to=post.in_reply_to)
+
+
+def _context(session: Session, post: Post, parser: Any | None = None) -> Any | None:
+    """The thread's precinct and the earlier claims a correction may replace: the parent's,
+    then the same author's earlier posts on the same platform, oldest first.
+
+    The thread's precinct comes from the parent's claims; a parent without claims (a
+    thread's head, "Results from Ames 1-1 🧵") is read again by ``parser`` for the
+    precinct it names, since no claim row records that."""
     from parsers import ThreadContext  # noqa: PLC0415
 
     precinct = None
     earlier: list[Post] = []
+    parent = None
     if post.in_reply_to:
         parent = session.exec(select(Post).where(Post.platform == post.platform,
                                                  Post.external_id == post.in_reply_to)).first()
@@ -103,18 +116,49 @@ def _context(session: Session, post: Post) -> Any | None:
             prior.append((p.external_id, _parsed(c)))
             if precinct is None and p.external_id == post.in_reply_to and c.county and c.precinct:
                 precinct = (c.county, c.precinct)
+    if precinct is None and parent is not None and parser is not None and not parent.deleted:
+        precinct = parser.parse(_input(parent), None).precinct
     if precinct is None and not prior:
         return None
     return ThreadContext(precinct=precinct, prior=tuple(prior))
 
 
-def _claims(session: Session, parser: Any, post: Post) -> list[ClaimIn]:
-    from parsers import PostInput  # noqa: PLC0415
+def math_findings(post: Post, claims: Iterable[Any]) -> list[FindingIn]:
+    """One finding per precinct whose accepted claims from ``post`` break the caucus math.
 
-    context = _context(session, post)
-    result = parser.parse(PostInput(id=post.external_id, text=post.text or "", author=post.author or "",
-                                    created_at=post.created_at.isoformat() if post.created_at else None,
-                                    in_reply_to=post.in_reply_to), context)
+    The claims stay in the tally (the post said those numbers); the finding says the
+    precinct's own numbers don't add up, which in 2020 marked the sheets the recanvass
+    changed. Subjects are ``post:<platform>:<external id>|<county>|<precinct>``, so a
+    re-parse (an edit) resolves the findings of its earlier text (:func:`math_scope`)."""
+    from parsers.plausibility import is_math_problem  # noqa: PLC0415 - the parser loads spaCy; only when used
+
+    by_unit: dict[tuple[str, str], list[Any]] = {}
+    for c in claims:
+        if c.status == "accepted" and c.county and c.precinct and any(is_math_problem(p) for p in c.problems):
+            by_unit.setdefault((c.county, c.precinct), []).append(c)
+    out = []
+    for (county, precinct), cs in sorted(by_unit.items()):
+        problems = sorted({p for c in cs for p in c.problems if is_math_problem(p)})
+        out.append(FindingIn.of(
+            rule="post_caucus_math", severity="warning", county=county, precinct=precinct,
+            subject=f"{math_scope(post)}{county}|{precinct}",
+            message=f"{county} / {precinct}: the numbers in {post.url or post.external_id} break the caucus math: "
+                    + "; ".join(problems),
+            evidence={"url": post.url, "post_id": post.id, "author": post.author, "problems": problems,
+                      "rounds": {c.round: dict(c.counts) for c in cs}},
+        ))
+    return out
+
+
+def math_scope(post: Post) -> str:
+    """The subject prefix of a post's caucus-math findings."""
+    return f"post:{post.platform}:{post.external_id}|"
+
+
+def _claims(session: Session, parser: Any, post: Post) -> list[ClaimIn]:
+    context = _context(session, post, parser)
+    result = parser.parse(_input(post), context)
+    record_findings(session, math_findings(post, result.claims), now=post.fetched_at, scope=math_scope(post))
     out = []
     for c in result.claims:
         supersedes = None

@@ -37,7 +37,7 @@ from parsers.accounts import Account, norm_handle
 from parsers.candidates import AliasIndex, FuzzyNames, build_alias_index, phrase_patterns
 from parsers.corrections import is_correction
 from parsers.counts import Atom, Facts, Pair, atoms_from, mask, pair_counts
-from parsers.plausibility import check_claim, check_rounds
+from parsers.plausibility import check_claim, check_rounds, is_math_problem
 from parsers.precincts import PrecinctIndex, PrecinctRef
 from parsers.rounds import find_round_labels
 from reconcile.rulepacks import RulePack, get_pack
@@ -45,9 +45,8 @@ from reconcile.rulepacks import RulePack, get_pack
 __all__ = ["PostInput", "ThreadContext", "ParsedClaim", "ParseResult", "Parser", "build_pipeline", "ACCEPT_AT"]
 
 ACCEPT_AT = 0.75
-MATH_PENALTY = 0.3  # confidence lost by every claim of a precinct whose rounds break a caucus-math rule
 _DIGIT = re.compile(r"\d")
-_MAY_NAME_PRECINCT = re.compile(r"county|precinct|satellite|ward|\bsite\b", re.I)
+_MAY_NAME_PRECINCT = re.compile(r"county|\bco\.|precinct|satellite|ward|\bsite\b|township|\btwp\b|\bresults\b", re.I)
 _PRECINCT_WORDS = re.compile(r"\b(?:precincts?|caucus\w*|site|satellite|alignment|realignment|delegates?|our|my|we)\b", re.I)
 _COLUMN_HEADER = re.compile(r"\b(first|1st|final|2nd|delegates|sde)\s*/\s*(first|1st|final|2nd|delegates|sde)\b", re.I)
 _COL_MAP = {"first": "first", "1st": "first", "final": "final", "2nd": "final", "delegates": "delegates", "sde": "sde"}
@@ -295,7 +294,8 @@ class Parser:
                 attendance = facts.attendance
                 problems.extend(check_claim(c_round, counts, unit, attendance))
             conf = round(max(0.0, min(conf, 0.99)), 3)
-            status = "accepted" if not problems and conf >= ACCEPT_AT else "review"
+            blocking = [p for p in problems if not is_math_problem(p)]
+            status = "accepted" if not blocking and conf >= ACCEPT_AT else "review"
             out_counts = {k: (int(v) if c_round != "sde" and float(v).is_integer() else v) for k, v in counts.items()}
             evidence = [(p.start, p.end, text[p.start:p.end]) for p in plist]
             evidence += [(r.start, r.end, r.text) for r in refs[:1]]
@@ -307,8 +307,13 @@ class Parser:
 
     def _check_math(self, claims: list[ParsedClaim], attendance: int | None) -> list[ParsedClaim]:
         """Caucus-math rules across the rounds one post gives for one precinct: if one fires,
-        every claim of that precinct from this post goes to ``review`` (see
-        :func:`parsers.plausibility.check_rounds` for what a partial post can decide)."""
+        every claim of that precinct from this post carries it in ``problems`` (see
+        :func:`parsers.plausibility.check_rounds` for what a partial post can decide).
+
+        The status stays what the reading earned: a post that states its precinct's
+        inconsistent sheet was read right (2020 had 139 such precincts at 100%, and they
+        are the ones the recanvass changed), so its numbers reach the tally and the math
+        problem travels with them as a finding (:func:`parsers.plausibility.is_math_problem`)."""
         if self.pack is None or len(claims) < 2:
             return claims
         by_unit: dict[tuple[str, str], list[int]] = {}
@@ -334,8 +339,7 @@ class Parser:
                 continue
             for i in idx:
                 c = out[i]
-                out[i] = replace(c, status="review", confidence=round(max(0.0, c.confidence - MATH_PENALTY), 3),
-                                 problems=c.problems + tuple(found))
+                out[i] = replace(c, problems=c.problems + tuple(found))
         return out
 
 

@@ -1,5 +1,6 @@
 """Plausibility checks of a claim against its precinct. A failed check makes the claim
-``review``. Per-claim extra checks plug in through :data:`EXTRA_CHECKS` or
+``review``, except a caucus-math problem (:func:`is_math_problem`), which is kept with
+the claim and reported as a finding. Per-claim extra checks plug in through :data:`EXTRA_CHECKS` or
 :func:`register_check`; the caucus-math rules of :mod:`reconcile.rules`, which need
 several rounds of one precinct at once, run through :func:`check_rounds`.
 
@@ -12,17 +13,18 @@ needs is stated (the choices, applied in :func:`check_rounds`):
 * **Delegates complete**: the listed delegates add up to the precinct's D, so every
   group that won a delegate is listed. Without that, the delegate-sum (CM05), the
   math (CM06) and viability (CM04) rules are not decidable.
-* **T known**: the post states the head count ("285 attendees"), or its first
-  alignment *covers the room*: delegates complete, every group that won a delegate
-  is in the first alignment, and the final alignment (if given) holds no more people
-  than the first (more would prove that groups were left out of the first). Then the
-  listed first-alignment total is taken as T. This is a deliberate assumption: a post
-  that omits non-viable first-alignment groups *and* gives no final alignment is
-  checked as if it had listed everyone, which can only send a claim to ``review``,
-  never accept a wrong one.
-* **Final alignment known**: stated, or inferable from a first alignment that covers
-  the room when every listed group is viable there (members of viable groups cannot
-  leave, so nobody realigns; not for one-delegate precincts, which realign freely).
+* **T known**: the post states the head count ("285 attendees"). A listed
+  first-alignment total is *not* taken as T: the commonest post (the seed post's
+  "First Alignment: … / Delegates: …") lists only the groups that won delegates, and
+  the people it leaves out realign. Taking the listed total as T sent true posts to
+  review (Madrid 2nd Ward, Boone: "Pete 17, Bernie 14, Amy 6 / Delegates: Sanders 2,
+  Buttigieg 1, Klobuchar 1" is the real first alignment; Sanders reached 17 in the
+  final). A mixed-round post like the seed post is caught later, by reconciliation
+  (:mod:`reconcile.compare` flags a posted number that equals the release's other round).
+* **Final alignment known**: stated, or inferable from a first alignment whose stated
+  head count T equals its total when every listed group is viable there (members of
+  viable groups cannot leave, so nobody realigns; not for one-delegate precincts,
+  which realign freely).
 * With delegates complete, T and the final alignment known: CM04, CM05, CM06, CM08.
 * Otherwise, when final counts and delegates are both given: only CM08 (a larger
   final group with fewer delegates than a smaller one), on the groups listed in both,
@@ -44,7 +46,7 @@ from reconcile.rulepacks.base import RulePack
 from reconcile.rules import check_result
 from reconcile.types import Alignment, Result
 
-__all__ = ["Check", "EXTRA_CHECKS", "check_claim", "check_rounds", "register_check", "PEOPLE_PER_DELEGATE_MAX",
+__all__ = ["Check", "EXTRA_CHECKS", "check_claim", "check_rounds", "is_math_problem", "register_check", "PEOPLE_PER_DELEGATE_MAX",
            "MATH_RULES_FULL", "MATH_RULES_ORDER_ONLY"]
 
 # The 2020 release peaks at 156 first-alignment caucusgoers per county delegate
@@ -92,6 +94,14 @@ def check_claim(round_: str, counts: Mapping[str, float], precinct: Precinct, at
     return problems
 
 
+def is_math_problem(problem: str) -> bool:
+    """Whether a claim problem is the caucus math disagreeing with what the post states
+    (a CM rule, or delegates adding up to more than the unit elects), as opposed to a
+    doubt about the reading (no precinct, no round, hedged, absurd numbers). A math
+    problem does not hold a claim back: the post said it, and the tally flags it."""
+    return problem[:2] == "CM" or problem.startswith("delegates sum ")
+
+
 # Rules decidable from a post, by how much of the room it states (see the module docstring).
 MATH_RULES_FULL = frozenset({"CM04", "CM05", "CM06", "CM08"})
 MATH_RULES_ORDER_ONLY = frozenset({"CM08"})
@@ -130,11 +140,10 @@ def check_rounds(rounds: Mapping[str, Mapping[str, float]], precinct: Precinct, 
     listed = max(sum(first.values()) if first else 0, sum(final.values()) if final else 0)
     stated_T = attendance if attendance is not None and attendance >= max(listed, 1) else None
     if final is None:
-        # First alignment and delegates only: decidable only if the first alignment covers
-        # the room (its total is T) and every listed group is viable (nobody realigns).
+        # First alignment and delegates only: decidable only if the post says the first
+        # alignment is the whole room (stated T equals its total) and every listed group
+        # is viable there (nobody realigns).
         T = stated_T
-        if T is None and complete and won <= set(first) and listed > 0:
-            T = listed
         if T is None or T != sum(first.values()) or D < 2:
             return []
         threshold = pack.viability_threshold(D, T)

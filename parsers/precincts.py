@@ -22,6 +22,8 @@ __all__ = ["PrecinctIndex", "PrecinctRef", "normalize"]
 _FILLER = frozenset({"precinct", "precint", "pct", "prec", "no", "number", "num", "iowa", "ia"})
 _SPLIT = re.compile(r"[A-Za-z]+|\d+")
 _ORD = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
+_ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+_PRECINCT_WORD_BEFORE = re.compile(r"\b(?:precin?c?t|pct|prec)\.?\s*(?:no\.?\s*|#\s*)?$", re.I)
 _DISTRICT = re.compile(r"\bCD\s?-?\s?([1-4])\b", re.I)
 
 
@@ -138,11 +140,35 @@ class PrecinctIndex:
         self._bare_county_re = re.compile(
             r"\b(" + "|".join(sorted((re.escape(c) for c in self.counties), key=len, reverse=True))
             + r")[\s,:-]*(?:precin?c?t\.?|pct\.?|prec\.?|#|no\.?|number)\s*#?\s*(\d+(?:-\d+)?)\b(?!\s*(?:county|co\.?)\b)", re.I)
+        self._bare_name_re = re.compile(
+            r"\b(" + "|".join(sorted((re.escape(c) for c in self.counties), key=len, reverse=True))
+            + r")\b(?!\s+(?:county|co\b))", re.I)
         self._county_re = re.compile(
             r"\b(" + "|".join(sorted((re.escape(c) for c in self.counties), key=len, reverse=True))
             + r")\s+(?:county|co\.?)(?![a-z])", re.I)
 
     # -- finding -----------------------------------------------------------------------------
+
+    def _county_prefixed(self, text: str, toks: list[tuple[str, int, int]],
+                         blocked_starts: set[int]) -> list[PrecinctRef]:
+        """"<County> <unit name>" without the word County, on one line."""
+        out: list[PrecinctRef] = []
+        for m in self._bare_name_re.finditer(text):
+            county = self.counties[re.sub(r"\s+", " ", m.group(1).lower())]
+            aliases = self._by_county.get(county, {})
+            after = [t for t in toks if t[1] >= m.end()]
+            for size in range(min(self.MAX_NGRAM, len(after)), 0, -1):
+                span = after[:size]
+                if "\n" in text[m.end():span[-1][2]] or any(s in blocked_starts for _, s, _ in span):
+                    continue
+                alias = " ".join(t for t, _, _ in span)
+                keys = aliases.get(alias)
+                if keys and len(keys) == 1 and not alias.isdigit():
+                    key = next(iter(keys))
+                    start, end = m.start(), span[-1][2]
+                    out.append(PrecinctRef(key[0], key[1], start, end, text[start:end], "county+name"))
+                    break
+        return out
 
     def counties_named(self, text: str) -> list[tuple[str, int, int]]:
         """Counties named as counties ("Keokuk County", "Story Co.")."""
@@ -163,6 +189,11 @@ class PrecinctIndex:
         for k, (t, ts, te) in enumerate(raw):
             if _is_filler(words, k):
                 continue
+            if t in _ORDINAL_SUFFIXES and k > 0 and raw[k - 1][0].isdigit() and raw[k - 1][2] == ts:
+                continue  # the "st" of "1st" is part of the number, never a unit code ("ST" = Stapleton)
+            if (t.isdigit() and k + 1 < len(raw) and raw[k + 1][0] in _ORDINAL_SUFFIXES and raw[k + 1][1] == te
+                    and not (k + 2 < len(raw) and raw[k + 2][0] == "ward")):
+                continue  # "1st alignment" is a round, not a precinct number; "Madrid 1st Ward" keeps it
             if t.isdigit():
                 t = str(int(t))
             toks.append((t, ts, te))
@@ -179,15 +210,20 @@ class PrecinctIndex:
             for scope in ("county", "statewide") if county_names else ("statewide",):
                 for size in range(min(self.MAX_NGRAM, n - i), 0, -1):
                     span = toks[i:i + size]
-                    # Don't read across a long gap (a different sentence or line).
-                    if any(span[k + 1][1] - span[k][2] > 24 for k in range(size - 1)):
+                    # Don't read across a long gap or a line break (a different sentence or
+                    # line: "Linn Jackson\n1st alignment" is not Jackson County's "Jackson 01").
+                    if any(span[k + 1][1] - span[k][2] > 24 or "\n" in text[span[k][2]:span[k + 1][1]]
+                           for k in range(size - 1)):
                         continue
                     alias = " ".join(t for t, _, _ in span)
                     key = None
                     if scope == "county":
                         for county in county_names:
                             keys = self._by_county.get(county, {}).get(alias)
-                            if keys and len(keys) == 1 and not alias.isdigit():
+                            # A bare number names a unit only after a precinct word
+                            # ("PRECINCT 7 (Grundy Co.)"), never on its own (a count).
+                            if keys and len(keys) == 1 and (not alias.isdigit()
+                                                            or _PRECINCT_WORD_BEFORE.search(text, 0, span[0][1])):
                                 key = next(iter(keys))
                                 break
                     else:
@@ -241,6 +277,11 @@ class PrecinctIndex:
                                           alt=(r.county, r.precinct))
                 else:
                     refs[k] = replace(r, alt=(county, hits[0].name))
+        # The county's bare name right before one of its units' names, as the party lists
+        # them ("Linn Jackson", "Story Milford Township"): only when nothing else matched,
+        # and only a name unique within that county.
+        if not refs and not county_names:
+            refs = self._county_prefixed(text, toks, blocked_starts)
         # A named county decides: only its units (or satellites) may match; if none does, the
         # post names no unit we know (review), never another county's unit.
         if county_names:

@@ -13,6 +13,20 @@ Every unit in either the shadow tally or the release gets one status:
 * ``unresolved``: posted, but every posted round is an open conflict between equally
   ranked sources, so there is nothing to compare (the conflict has its own finding).
 
+A posted first-alignment number that differs from the release but equals the
+release's *final* alignment for that group is a **round mix-up** in the post, not a
+discrepancy in the release: the seed post's "First Alignment: … Warren 82" is Warren's
+final count at Ames 1-1 (first 68, final 82). It is read so only when the release's
+final exceeds its first for the group (members of a viable group cannot leave, so a
+true final is at least the first), the posts behind the first alignment state no final
+alignment themselves (a post that gives both rounds has kept them apart), and no post
+gives that group another final count. Such numbers are kept apart
+(``PrecinctRecon.mixups``, an ``info`` finding ``post_round_mixup``) and do not make a
+mismatch on their own. The price: an error in the release that lowers a group's first
+count, where its true first and final were equal, reads as a mix-up too (the post
+cannot tell them apart). Only this direction is read as a mix-up: the reverse would
+hide real recanvass changes to final counts.
+
 Official delegates are implied as ``round(SDE / sde_ratio)``, the only way to get
 them since the IDP published SDE, not county delegates.
 
@@ -71,6 +85,7 @@ class PrecinctRecon:
     first_posted_at: datetime | None = None
     hours_missing: float | None = None
     lag: timedelta | None = None
+    mixups: tuple[FieldDiff, ...] = ()
 
     @property
     def key(self) -> tuple[str, str]:
@@ -122,7 +137,12 @@ def differs(field_: str, a: int | float | None, b: int | float) -> bool:
     return int(a) != int(b)
 
 
-def _compare_field(sp: ShadowPrecinct, field_: str, official: Mapping[str, int | float]) -> FieldDiff | None:
+_OTHER_ROUND = {"first": "final"}
+
+
+def _compare_field(sp: ShadowPrecinct, field_: str, official: Mapping[str, int | float],
+                   row: ReleaseRow) -> tuple[FieldDiff | None, FieldDiff | None]:
+    """(the field's differences, the posted numbers among them that are round mix-ups)."""
     shadow = sp.round(field_)
     assert shadow is not None
     derived = field_ in sp.derived
@@ -134,9 +154,21 @@ def _compare_field(sp: ShadowPrecinct, field_: str, official: Mapping[str, int |
         k: (shadow.get(k), official.get(k, 0))
         for k in sorted(keys) if differs(field_, shadow.get(k), official.get(k, 0))
     }
-    if not diff:
-        return None
-    return FieldDiff(field_, diff, derived, sp.sources.get(field_, ()) if not derived else _inputs(sp))
+    mixed: dict[str, tuple[int | float | None, int | float]] = {}
+    other = _OTHER_ROUND.get(field_)
+    behind = {e.post_id for e in sp.sources.get(field_, ())}
+    if other is not None and not derived and not behind & {e.post_id for e in sp.sources.get(other, ())}:
+        posted_other = sp.round(other) or {}
+        official_other: Mapping[str, int | float] = getattr(row, other)
+        for k, (s, o) in list(diff.items()):
+            # Members of a group viable at first alignment cannot leave it, so a true final
+            # count is at least the first: a posted "first" above the official first that
+            # equals the official final is the final count. Below it, it is a real difference.
+            if s is not None and posted_other.get(k, s) == s and s == official_other.get(k, 0) and s > o:
+                mixed[k] = diff.pop(k)
+    evidence = sp.sources.get(field_, ()) if not derived else _inputs(sp)
+    return (FieldDiff(field_, diff, derived, evidence) if diff else None,
+            FieldDiff(field_, mixed, derived, evidence) if mixed else None)
 
 
 def _inputs(sp: ShadowPrecinct) -> tuple[Evidence, ...]:
@@ -165,6 +197,25 @@ def _diff_finding(label: str, pr: PrecinctRecon, d: FieldDiff) -> FindingRecord:
         evidence={
             "release": label, "field": d.field, "derived": d.derived,
             "candidates": {k: {"shadow": s, "official": o} for k, (s, o) in d.candidates.items()},
+            "claims": [e.claim_id for e in d.claims], "urls": [e.url for e in d.claims],
+            "release_row": _row_dict(pr.release_row),
+        },
+    )
+
+
+def _mixup_finding(label: str, pr: PrecinctRecon, d: FieldDiff) -> FindingRecord:
+    assert pr.release_row is not None
+    other = _OTHER_ROUND[d.field]
+    names = ", ".join(f"{k} {s}" for k, (s, _) in d.candidates.items())
+    return FindingRecord(
+        rule="post_round_mixup", severity="info", county=pr.county, precinct=pr.precinct,
+        subject=f"recon:{label}|{pr.county}|{pr.precinct}|{d.field}-mixup",
+        message=(f"{pr.county} / {pr.precinct}: the posted {d.field} alignment ({names}) equals the {other} "
+                 f"alignment of release {label}; the post likely mixed rounds"),
+        evidence={
+            "release": label, "field": d.field, "other_round": other,
+            "candidates": {k: {"posted": s, "official": o, f"official_{other}": getattr(pr.release_row, other).get(k, 0)}
+                           for k, (s, o) in d.candidates.items()},
             "claims": [e.claim_id for e in d.claims], "urls": [e.url for e in d.claims],
             "release_row": _row_dict(pr.release_row),
         },
@@ -216,19 +267,24 @@ def reconcile(
         ratio = unit.sde_ratio if unit is not None else None
         compared: list[str] = []
         diffs: list[FieldDiff] = []
+        mixups: list[FieldDiff] = []
         for f in FIELDS:
             official = official_field(row, f, ratio)
             if sp.round(f) is None or official is None:
                 continue
             compared.append(f)
-            d = _compare_field(sp, f, official)
+            d, m = _compare_field(sp, f, official, row)
             if d is not None:
                 diffs.append(d)
+            if m is not None:
+                mixups.append(m)
         lag = release.published_at - sp.first_posted_at if sp.first_posted_at else None
         status: Status = "unresolved" if not compared else ("mismatch" if diffs else "match")
-        pr = PrecinctRecon(key[0], key[1], status, tuple(compared), tuple(diffs), row, sp.first_posted_at, None, lag)
+        pr = PrecinctRecon(key[0], key[1], status, tuple(compared), tuple(diffs), row, sp.first_posted_at, None, lag,
+                           tuple(mixups))
         out[key] = pr
         findings.extend(_diff_finding(release.label, pr, d) for d in diffs)
+        findings.extend(_mixup_finding(release.label, pr, m) for m in mixups)
     counts = {s: 0 for s in STATUSES}
     for pr in out.values():
         counts[pr.status] += 1

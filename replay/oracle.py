@@ -2,7 +2,8 @@
 
 Used as the baseline of the demo (what the shadow tally should be) and by the
 benchmark. Reposts are skipped (the original is there), corrections supersede the
-post they correct. In a mixed-round post the numbers that belong to another round
+post they correct; numbers with no round named and viability anecdotes are left
+out (what the scenario's ``posted`` leaves out). In a mixed-round post the numbers that belong to another round
 are left out (a perfect reader knows); ``include_mixed=True`` keeps them as labelled,
 to show what accepting such a post unchecked does.
 """
@@ -10,6 +11,7 @@ to show what accepting such a post unchecked does.
 from __future__ import annotations
 
 from reconcile.shadow import ClaimRecord
+from replay.formats import NOT_TALLY_MATERIAL
 from replay.scenario import Scenario
 
 __all__ = ["oracle_claims"]
@@ -22,10 +24,12 @@ def oracle_claims(scenario: Scenario, *, include_mixed: bool = False) -> list[Cl
     first_claim: dict[str, list[int]] = {}
     for post in scenario.posts:
         t = post.truth
-        if t.kind != "result" or t.repost_of is not None:
+        if t.kind != "result" or t.repost_of is not None or NOT_TALLY_MATERIAL & set(t.flaws):
             continue
         author = registry[(post.author, post.platform)]
         for c in t.claims:
+            if c.round == "unknown":
+                continue  # no round named: a perfect reader cannot place the numbers
             counts = dict(c.counts)
             if not include_mixed:
                 for cand in t.mixed.get(c.round, {}):

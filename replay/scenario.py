@@ -30,7 +30,7 @@ from typing import Iterable, Mapping, Sequence
 
 from elections import Election, Precinct, ReleaseRow, load_election, load_release
 from reconcile.compare import differs, official_field
-from replay.formats import MENTION_FORMATS, RESULT_FORMATS, Namer, PrecinctTrue, Rendered, precinct_ref
+from replay.formats import MENTION_FORMATS, NOT_TALLY_MATERIAL, RESULT_FORMATS, Namer, PrecinctTrue, Rendered, precinct_ref
 from replay.truth import AuthorInfo, Discrepancy, ExpectedRecon, GeneratedPost, PostTruth, TruthClaim
 
 __all__ = ["Injection", "Scenario", "ScenarioConfig", "generate", "to_jsonl", "POST_START", "POST_END"]
@@ -230,7 +230,11 @@ class _Builder:
         """Claims as the text states them; the posted truth keeps only true numbers."""
         claims = tuple(TruthClaim(p.unit.county, p.unit.name, rnd, dict(c)) for rnd, c in r.stated.items())
         truths = {"first": p.first, "final": p.final, "delegates": p.delegates, "sde": p.sde}
+        if NOT_TALLY_MATERIAL & set(r.flaws):
+            return claims
         for rnd, counts in r.stated.items():
+            if rnd not in truths:
+                continue  # no round named: the numbers cannot be placed in the tally
             true = {k: truths[rnd][k] for k in counts if k in truths[rnd]}
             # mixed numbers are not true for their labelled round: keep the others only
             for k in r.mixed.get(rnd, {}):
@@ -259,8 +263,8 @@ class _Builder:
             self.correction(p, a, ready)
         else:
             r = self.render(p)
-            if p.unit.name not in r.text and a.precinct is None:
-                # Only the precinct's own secretary/chair may post bare numbers (the source
+            if p.unit.name not in r.text and not a.registered:
+                # Only a registered secretary/chair may post bare numbers (the source
                 # registry knows their precinct); anybody else has to say where.
                 r = replace(r, text=f"{precinct_ref(p.unit, rng)}: {r.text}")
             post = self.emit(a, r.text, ready, PostTruth("result", p.unit.county, p.unit.name, self.record(p, r),
@@ -269,7 +273,7 @@ class _Builder:
         if rng.random() < cfg.second_source_rate:
             b = self.poster(p.unit)
             r = self.render(p, exclude=("two_block_mixed",))
-            if p.unit.name not in r.text and b.precinct is None:
+            if p.unit.name not in r.text and not b.registered:
                 r = replace(r, text=f"{precinct_ref(p.unit, rng)}: {r.text}")
             post = self.emit(b, r.text, ready + timedelta(minutes=rng.uniform(2, 50)),
                              PostTruth("result", p.unit.county, p.unit.name, self.record(p, r), r.flaws, mixed=r.mixed))

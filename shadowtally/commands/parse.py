@@ -140,7 +140,7 @@ def reparse_store(parser, db_url: str | None) -> tuple[int, int]:
     (never duplicating them). Returns (posts, claims stored)."""
     try:
         from store.db import open_store, session_scope
-        from store.ingest import replace_claims
+        from store.ingest import record_findings, replace_claims
         from store.validate import ClaimIn
     except ImportError as exc:  # the store is built in parallel
         raise ShadowTallyError(f"the store is not available: {exc}", hint="update ShadowTally; store/db.py is missing") from exc
@@ -149,6 +149,7 @@ def reparse_store(parser, db_url: str | None) -> tuple[int, int]:
     from pydantic import ValidationError
     from sqlmodel import select
 
+    from collectors.pipeline import math_findings, math_scope
     from parsers import PostInput
     from store.models import Post
 
@@ -179,6 +180,7 @@ def reparse_store(parser, db_url: str | None) -> tuple[int, int]:
                     err_console.print(f"[yellow]post {post.external_id}:[/] claim not stored: "
                                       f"{exc.errors()[0].get('msg')}", highlight=False)
             stored[post.external_id] = replace_claims(s, post, items, now=now)
+            record_findings(s, math_findings(post, result.claims), now=now, scope=math_scope(post))
             n_posts += 1
             n_claims += len(items)
     return n_posts, n_claims

@@ -143,3 +143,29 @@ def test_iowa_city_still_resolves(parser):
     """General lesson (city names): the fix keeps 'Iowa City 5' → Johnson IOWA CITY 05."""
     r = one(parser, "Iowa City 5 final alignment: Sanders 3, Biden 2")
     assert [(c.county, c.precinct) for c in accepted(r)] == [("Johnson", "IOWA CITY 05")]
+
+
+# -- 6. ordinals and line breaks are not precinct numbers; "<County> <unit>" names the unit ---------
+
+@pytest.mark.parametrize("text,unit", [
+    # "Jackson\n1st" once read as Jackson County's "Jackson 01" (across the line break, from the 1 of 1st).
+    ("Linn Jackson\n1st alignment: Warren 12, Biden 10, Sanders 8\nFinal: Warren 22, Biden 14", ("Linn", "Jackson")),
+    # "Penn-Madison / 1st" once read as Polk's "MADISON-01".
+    ("Madison Penn-Madison / 1st alignment: Buttigieg 26, Sanders 13 / Final: Buttigieg 27, Sanders 13",
+     ("Madison", "Penn-Madison")),
+    # "Franklin | 1st" once read as Polk's "FRANKLIN-01".
+    ("Appanoose Pleasant/Franklin | 1st alignment: Pete 10, Joe 8 | Final: Pete 10, Joe 8", ("Appanoose", "Pleasant/Franklin")),
+    # A bare number after a precinct word, with the county in parentheses.
+    ("Results from PRECINCT 7 (Grundy Co.):\nFirst Alignment: Pete 27, Bernie 27, Joe 18", ("Grundy", "PRECINCT 7")),
+])
+def test_ordinal_round_words_never_make_a_precinct_number(parser, text, unit):
+    """Case 6 (precinct resolution): the numbers go to the unit the post names, or to none, never to the unit an
+    ordinal ('1st alignment') or a line break would make up."""
+    claims = accepted(one(parser, text))
+    assert claims and {(c.county, c.precinct) for c in claims} == {unit}
+
+
+def test_madrid_first_ward_keeps_its_ordinal(parser):
+    """Case 6, counter-case: '1st Ward' is part of the name ('Madrid 1st Ward', Boone), so its 1 still counts."""
+    claims = accepted(one(parser, "Madrid 1st Ward (Boone Co.) final alignment: Sanders 20, Buttigieg 10, Warren 9"))
+    assert {(c.county, c.precinct) for c in claims} == {("Boone", "Madrid 1st Ward")}

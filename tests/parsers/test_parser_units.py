@@ -104,13 +104,13 @@ def test_columns_sequences_and_each(parser):
 def test_seed_post_two_blocks(parser):
     """Pattern 1: the seed post gives a first-alignment and a delegates claim for Story / Ames 1-1.
 
-    Both go to review: 111/82/47 would give 3/2/1 delegates, not 2/2/2 (Warren's 82
-    was her final count), so the caucus math says the post mixes rounds."""
+    Both are read as said (Warren's 82 was her final count, but the post leaves out
+    groups that realigned, so the caucus math cannot tell; reconciliation does)."""
     text = ("I am the caucus secretary for Story County Precinct 1-1. We have 6 delegates\n\nFirst Alignment\n"
             "@BernieSanders – 111\n@ewarren – 82\n@PeteButtigieg – 47\n\nDelegates\nSanders – 2\nWarren – 2\nButtigieg 2.")
     r = one(parser, text)
     got = {c.round: (c.precinct, dict(c.counts), c.status) for c in r.claims}
-    assert got["delegates"] == ("Ames 1-1", {"Sanders": 2, "Warren": 2, "Buttigieg": 2}, "review")
+    assert got["delegates"] == ("Ames 1-1", {"Sanders": 2, "Warren": 2, "Buttigieg": 2}, "accepted")
     assert got["first"][1] == {"Sanders": 111, "Warren": 82, "Buttigieg": 47}
 
 
@@ -139,11 +139,21 @@ def test_correction_in_thread_supersedes(parser):
 
 
 def test_absurd_numbers_go_to_review(parser):
-    """Plausibility: absurd counts and delegates > D are review, never accepted."""
+    """Plausibility (absurd numbers): a count beyond any room, or one group with more delegates than the
+    precinct elects, is review, never accepted."""
     r = one(parser, "Ames 1-1 final alignment: Sanders 11600, Warren 82")
     assert r.claims[0].status == "review" and r.claims[0].problems
-    r = one(parser, "Ames 1-1 delegates: Sanders 5, Warren 4")  # Ames 1-1 has D = 6
+    r = one(parser, "Ames 1-1 delegates: Sanders 7, Warren 4")  # Ames 1-1 has D = 6
     assert r.claims[0].status == "review"
+    assert any("more than the precinct's 6" in p for p in r.claims[0].problems)
+
+
+def test_delegates_over_the_total_are_kept_with_the_problem(parser):
+    """Plausibility (inconsistent, not absurd): delegates adding up past D happen on real sheets (Dubuque_31
+    reported 12 with D = 11 at 100%), so the claim is accepted as said and carries the problem."""
+    r = one(parser, "Ames 1-1 delegates: Sanders 5, Warren 4")  # Ames 1-1 has D = 6
+    assert r.claims[0].status == "accepted"
+    assert "delegates sum 9 > D=6" in r.claims[0].problems
 
 
 def test_every_claim_carries_confidence_rule_and_evidence(parser):

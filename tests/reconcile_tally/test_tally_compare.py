@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -155,3 +156,43 @@ def test_official_totals_match_published_sde(iowa, rel100):
     assert round(rec.official_sde["Buttigieg"], 3) == 564.012
     assert round(rec.official_sde["Sanders"], 3) == 562.497
     assert rec.counts["official_only"] == 1765
+
+
+SEED_FIRST = {"Sanders": 111, "Warren": 82, "Buttigieg": 47}  # the seed post: Warren's 82 is her final count
+
+
+def test_seed_post_is_a_round_mixup_not_a_mismatch(iowa, claim, rel100):
+    """Round mix-up (the real seed post): 'First Alignment: Sanders 111, Warren 82, Buttigieg 47' against the
+    100% release (Warren first 68, final 82). Warren's 82 is read as a mix-up in the post, an info finding with
+    the post's URL; the release is not contradicted, so the precinct matches."""
+    claims = [claim("first", SEED_FIRST, claim_id=7), claim("delegates", AMES_DELEGATES, minutes=1)]
+    rec = reconcile(build_shadow(claims, iowa), rel100, iowa.release_info("100pct"), iowa)
+    pr = rec.precincts[("Story", "Ames 1-1")]
+    assert pr.status == "match" and pr.diffs == ()
+    (m,) = pr.mixups
+    assert m.field == "first" and m.candidates == {"Warren": (82, 68)}
+    (f,) = [f for f in rec.findings if f.rule == "post_round_mixup"]
+    assert f.severity == "info" and f.subject == "recon:100pct|Story|Ames 1-1|first-mixup"
+    assert f.evidence["candidates"]["Warren"] == {"posted": 82, "official": 68, "official_final": 82}
+    assert f.evidence["urls"] == [claims[0].post_url]
+    assert not [f for f in rec.findings if f.rule == "recon_mismatch"]
+
+
+def test_first_below_the_official_first_is_a_mismatch(iowa, claim, rel100):
+    """Not a mix-up: a posted first under the official first (a final count is never below a viable group's
+    first), even where it equals another round's number, stays a mismatch."""
+    claims = [claim("first", {"Sanders": 111, "Warren": 60, "Buttigieg": 47}), claim("delegates", AMES_DELEGATES, minutes=1)]
+    pr = reconcile(build_shadow(claims, iowa), rel100, iowa.release_info("100pct"), iowa).precincts[("Story", "Ames 1-1")]
+    assert pr.status == "mismatch" and pr.mixups == ()
+    assert [(d.field, d.candidates) for d in pr.diffs] == [("first", {"Warren": (60, 68)})]
+
+
+def test_post_stating_both_rounds_is_never_a_mixup(iowa, claim, rel100):
+    """Not a mix-up: the same post states first Warren 82 and a final alignment, so it kept the rounds apart;
+    a first of 82 against the official 68 is a mismatch (the release's first may be the error)."""
+    first = claim("first", SEED_FIRST)
+    final = replace(claim("final", AMES_FINAL, minutes=0), post_id=first.post_id)
+    pr = reconcile(build_shadow([first, final], iowa), rel100, iowa.release_info("100pct"), iowa).precincts[
+        ("Story", "Ames 1-1")]
+    assert pr.status == "mismatch" and pr.mixups == ()
+    assert [(d.field, d.candidates) for d in pr.diffs] == [("first", {"Warren": (82, 68)})]
