@@ -23,6 +23,7 @@ _FILLER = frozenset({"precinct", "precint", "pct", "prec", "no", "number", "num"
 _SPLIT = re.compile(r"[A-Za-z]+|\d+")
 _ORD = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+_ORDINAL_AFTER = re.compile(r"(?:st|nd|rd|th)\b", re.I)
 _PRECINCT_WORD_BEFORE = re.compile(r"\b(?:precin?c?t|pct|prec)\.?\s*(?:no\.?\s*|#\s*)?$", re.I)
 _DISTRICT = re.compile(r"\bCD\s?-?\s?([1-4])\b", re.I)
 
@@ -139,7 +140,7 @@ class PrecinctIndex:
         # competing with a city-named unit elsewhere (Polk's "DES MOINES-03").
         self._bare_county_re = re.compile(
             r"\b(" + "|".join(sorted((re.escape(c) for c in self.counties), key=len, reverse=True))
-            + r")[\s,:-]*(?:precin?c?t\.?|pct\.?|prec\.?|#|no\.?|number)\s*#?\s*(\d+(?:-\d+)?)\b(?!\s*(?:county|co\.?)\b)", re.I)
+            + r")[\s,:-]*(?:precin?c?t\.?|pct\.?|prec\.?|#|no\.?|number)\s*#?\s*(\d+[a-z]?(?:-\d+)?)\b(?!\s*(?:county|co\.?)\b)", re.I)
         self._bare_name_re = re.compile(
             r"\b(" + "|".join(sorted((re.escape(c) for c in self.counties), key=len, reverse=True))
             + r")\b(?!\s+(?:county|co\b))", re.I)
@@ -214,6 +215,11 @@ class PrecinctIndex:
                     # line: "Linn Jackson\n1st alignment" is not Jackson County's "Jackson 01").
                     if any(span[k + 1][1] - span[k][2] > 24 or "\n" in text[span[k][2]:span[k + 1][1]]
                            for k in range(size - 1)):
+                        continue
+                    # Never cut a glued word: the 1 of "PCT 1T" is not "DES MOINES-01"'s 1.
+                    end = span[-1][2]
+                    if (end < len(text) and text[end].isalnum() and span[-1][0].isdigit() != text[end].isdigit()
+                            and not _ORDINAL_AFTER.match(text, end)):
                         continue
                     alias = " ".join(t for t, _, _ in span)
                     key = None

@@ -169,3 +169,10 @@ def test_madrid_first_ward_keeps_its_ordinal(parser):
     """Case 6, counter-case: '1st Ward' is part of the name ('Madrid 1st Ward', Boone), so its 1 still counts."""
     claims = accepted(one(parser, "Madrid 1st Ward (Boone Co.) final alignment: Sanders 20, Buttigieg 10, Warren 9"))
     assert {(c.county, c.precinct) for c in claims} == {("Boone", "Madrid 1st Ward")}
+
+
+def test_glued_unit_suffix_is_not_cut(parser):
+    """Case 6 (precinct resolution): 'Des Moines PCT 1T' is Des Moines County's 'PCT 1T'; its 1 once matched
+    Polk's 'DES MOINES-01' by cutting '1T' in half."""
+    claims = accepted(one(parser, "Des Moines PCT 1T\nFirst Alignment: Buttigieg 64, Warren 34\nDelegates: Buttigieg 3, Warren 1"))
+    assert {(c.county, c.precinct) for c in claims} <= {("Des Moines", "PCT 1T")}
