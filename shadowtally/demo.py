@@ -166,18 +166,29 @@ def detection(recons: Sequence[Reconciliation], scenario: replay.Scenario) -> di
 
     A discrepancy is (release, county, precinct, field) where a *posted* (not derived)
     number differs from the release. Expected: what reconciling the truly posted numbers
-    with each release must find (injected errors plus the real recanvass changes).
+    with each release must find (injected errors plus the real recanvass changes);
+    ``injected_recall`` counts the injected ones alone. Round mix-ups (a post's final
+    count in its first-alignment line) are reported apart and are not discrepancies.
     """
     found = {(r.label, pr.county, pr.precinct, d.field)
              for r in recons for pr in r.precincts.values() for d in pr.diffs if not d.derived}
+    by_kind: dict[tuple[str, str, str, str], str] = {
+        (r.label, d.county, d.precinct, d.field): d.kind for r in recons for d in scenario.expected(r.label).discrepancies}
     expected = {(r.label, *m) for r in recons for m in scenario.expected(r.label).mismatches}
+    injected = {k for k in expected if by_kind.get(k) == "injected"}
     hit = found & expected
+    mixups = sum(len(pr.mixups) for r in recons for pr in r.precincts.values())
     return {
         "discrepancies_injected": len(expected),
         "discrepancies_found": len(hit),
         "discrepancies_reported": len(found),
         "detection_precision": round(len(hit) / len(found), 4) if found else 1.0,
         "detection_recall": round(len(hit) / len(expected), 4) if expected else 1.0,
+        # Of the expected: errors the scenario wrote into the releases, the rest are the real recanvass changes.
+        "injected_only": len(injected),
+        "injected_found": len(found & injected),
+        "injected_recall": round(len(found & injected) / len(injected), 4) if injected else 1.0,
+        "round_mixups_reported": mixups,
         "missed": sorted(expected - found)[:20],
         "false_alarms": sorted(found - expected)[:20],
     }

@@ -91,7 +91,8 @@ def _print_report(r: dict[str, Any]) -> None:
     s.add_column("value", justify="right")
     for key in ("posts_generated", "posts_stored", "precincts_total", "precincts_posted", "precincts_official",
                 "numbers_accepted", "wrong_numbers_published", "discrepancies_injected", "discrepancies_found",
-                "detection_precision", "detection_recall", "median_latency_s", "p95_latency_s",
+                "detection_precision", "detection_recall", "injected_recall", "round_mixups_reported",
+                "median_latency_s", "p95_latency_s",
                 "median_hours_ahead_of_release"):
         s.add_row(key, str(r[key]))
     console.print(s)

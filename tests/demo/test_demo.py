@@ -61,7 +61,8 @@ def test_wrong_numbers_counts_only_what_the_post_did_not_say(night: replay.Scena
 
 
 def test_detection_scores_against_the_scenario(night: replay.Scenario) -> None:
-    """A perfect pipeline (oracle claims) finds exactly what the scenario expects: precision and recall 1."""
+    """A perfect pipeline (oracle claims) reports no discrepancy the scenario did not put there (precision 1), and
+    misses only the few a post cannot tell from a round mix-up (see tests/replay: the perfect-pipeline test)."""
     from reconcile.compare import reconcile
     from reconcile.shadow import build_shadow, rulepack_allocator
     from replay.oracle import oracle_claims
@@ -72,8 +73,10 @@ def test_detection_scores_against_the_scenario(night: replay.Scenario) -> None:
               for label, _ in night.schedule]
     scores = detection(recons, night)
     assert scores["discrepancies_injected"] > 0
-    assert (scores["detection_precision"], scores["detection_recall"]) == (1.0, 1.0)
-    assert scores["discrepancies_found"] == scores["discrepancies_injected"]
+    assert scores["detection_precision"] == 1.0
+    assert scores["detection_recall"] >= 0.95 and scores["injected_recall"] >= 0.95
+    assert scores["discrepancies_found"] == scores["discrepancies_reported"] <= scores["discrepancies_injected"]
+    assert 0 < scores["injected_only"] <= scores["discrepancies_injected"]
 
 
 @pytest.mark.timeout(300)
