@@ -14,7 +14,8 @@ loses the stored post.
 from __future__ import annotations
 
 import logging
-from datetime import datetime
+import re
+from datetime import datetime, timedelta
 from typing import Any, Callable, Iterable
 
 from sqlmodel import Session, select
@@ -67,6 +68,9 @@ def _default_parser(election: str) -> Any | None:
 
 # How many of an author's earlier posts a correction may point back to.
 PRIOR_POSTS = 20
+# A numbered post ("2/3 …") without a reply link continues its author's post of at most this long ago.
+THREAD_GAP = timedelta(minutes=30)
+_THREAD_NUMBER = re.compile(r"\s*\d{1,2}/\d{1,2}\b(?!/)")
 
 
 def _parsed(claim: Claim) -> Any:
@@ -99,8 +103,16 @@ def _context(session: Session, post: Post, parser: Any | None = None) -> Any | N
     if post.in_reply_to:
         parent = session.exec(select(Post).where(Post.platform == post.platform,
                                                  Post.external_id == post.in_reply_to)).first()
-        if parent is not None:
-            earlier.append(parent)
+    elif post.author and _THREAD_NUMBER.match(post.text or ""):
+        # Feeds (RSS/Atom) carry no reply link: a numbered post ("2/3 Final alignment: …")
+        # continues its author's previous post on that platform, if that came shortly before.
+        parent = session.exec(
+            select(Post).where(Post.platform == post.platform, Post.author == post.author, Post.id != post.id,
+                               Post.created_at <= post.created_at,
+                               Post.created_at >= post.created_at - THREAD_GAP)
+            .order_by(Post.created_at.desc(), Post.id.desc())).first()  # type: ignore[attr-defined]
+    if parent is not None:
+        earlier.append(parent)
     if post.author:
         earlier += list(session.exec(
             select(Post).where(Post.platform == post.platform, Post.author == post.author, Post.id != post.id,
@@ -114,7 +126,7 @@ def _context(session: Session, post: Post, parser: Any | None = None) -> Any | N
         seen.add(p.id)  # type: ignore[arg-type]
         for c in session.exec(select(Claim).where(Claim.post_id == p.id).order_by(Claim.id)):
             prior.append((p.external_id, _parsed(c)))
-            if precinct is None and p.external_id == post.in_reply_to and c.county and c.precinct:
+            if precinct is None and parent is not None and p.id == parent.id and c.county and c.precinct:
                 precinct = (c.county, c.precinct)
     if precinct is None and parent is not None and parser is not None and not parent.deleted:
         precinct = parser.parse(_input(parent), None).precinct

@@ -91,3 +91,17 @@ def test_inconsistent_sheet_is_kept_with_a_finding_that_an_edit_resolves(loaded:
     with session_scope(loaded) as s:
         (f,) = s.exec(select(Finding).where(Finding.rule == "post_caucus_math")).all()
         assert f.resolved
+
+
+def test_numbered_feed_posts_continue_their_authors_thread(loaded: Engine) -> None:
+    """Thread context without reply links (RSS/Atom items carry none): '1/2 …' and '2/2 …' continue the same
+    author's post of a few minutes before and get its precinct; a numbered post an hour later does not."""
+    _post(loaded, "400", "Results from Green (Guthrie Co.) #IACaucus 🧵", 0)
+    _post(loaded, "401", "1/2 1st alignment: Buttigieg 10, Sanders 4, Biden 3, Klobuchar 3, Warren 3", 1)
+    _post(loaded, "402", "2/2 Final alignment: buttigieg 15, sanders 7, warren 4", 2)
+    for pid in ("401", "402"):
+        (c,) = _claims(loaded, pid)
+        assert (c.county, c.precinct, c.status) == ("Guthrie", "Green", "accepted")
+    _post(loaded, "403", "1/2 1st alignment: Buttigieg 9, Sanders 5", 90)
+    (c,) = _claims(loaded, "403")
+    assert c.precinct is None and c.status == "review"
