@@ -70,6 +70,18 @@ def official_rows(session: Session, label: str | None) -> Iterator[dict[str, Any
                 }
 
 
+def feed_entries(session: Session, *, include_resolved: bool = False) -> list[FeedEntry]:
+    """Stored findings as feed entries (open ones only, unless ``include_resolved``)."""
+    query = select(Finding)
+    if not include_resolved:
+        query = query.where(Finding.resolved == False)  # noqa: E712
+    return [
+        FeedEntry(f.id or 0, f.rule, f.severity, f.county, f.precinct, f.message, f.evidence,
+                  f.first_seen, f.last_seen, f.resolved)
+        for f in session.exec(query)
+    ]
+
+
 @click.command()
 @db_option
 @click.option("--what", type=click.Choice(["shadow", "official", "all"]), default="all", show_default=True,
@@ -117,14 +129,7 @@ def findings_feed_cmd(db: str | None, include_resolved: bool, self_url: str, out
     """An Atom feed of findings (discrepancies, gaps, math errors) for feed readers."""
     engine = open_db(db)
     with session_scope(engine) as session:
-        query = select(Finding)
-        if not include_resolved:
-            query = query.where(Finding.resolved == False)  # noqa: E712
-        entries = [
-            FeedEntry(f.id or 0, f.rule, f.severity, f.county, f.precinct, f.message, f.evidence,
-                      f.first_seen, f.last_seen, f.resolved)
-            for f in session.exec(query)
-        ]
+        entries = feed_entries(session, include_resolved=include_resolved)
     text = findings_feed(entries, feed_id="tag:shadowtally,2020:findings", title="ShadowTally findings",
                          self_url=self_url, generated_at=datetime.now(timezone.utc))
     if output:
