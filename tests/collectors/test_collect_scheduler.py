@@ -52,8 +52,9 @@ def test_jobs_are_persisted_in_the_same_database_one_per_source(sim, store, scen
             time.sleep(0.2)
         assert src.health.get("last_success") and src.health.get("next_run")
     finally:
-        s.shutdown(wait=True)
-        sched_mod._scheduler = None
+        # stop_scheduler, not shutdown(wait=True): a pass running at that moment deadlocks APScheduler
+        # (seen on a loaded CI machine: the test hung in ThreadPoolExecutor.shutdown).
+        sched_mod.stop_scheduler(s)
 
 
 def test_429_moves_the_job_to_the_reset_time(sim, store, scenario, sqlite_url):
