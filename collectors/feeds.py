@@ -117,8 +117,12 @@ class FeedCollector:
         if source.platform == "bluesky":
             author = updates.get("did") or cursor.get("did") or author
         fetched = got.fetched_at
-        for entry in parsed.entries:
-            self._store_entry(session, source, entry, author=author, fetched=fetched, result=result)
+        # Feeds list newest first; store in publication order (undated entries first, in
+        # reverse feed order), so a reply or a correction finds the post it follows.
+        epoch = datetime.min.replace(tzinfo=timezone.utc)
+        order = sorted(range(len(parsed.entries)), key=lambda i: (_entry_time(parsed.entries[i]) or epoch, -i))
+        for i in order:
+            self._store_entry(session, source, parsed.entries[i], author=author, fetched=fetched, result=result)
         set_cursor(session, source, **updates)
         return result
 

@@ -176,7 +176,9 @@ class XCollector:
                     result: PassResult, above: int | None = None) -> None:
         fetched = now()
         includes = page.get("includes") or {}
-        for t in page.get("data") or []:
+        # X pages run newest first; store oldest first, so a reply finds its thread's head
+        # and a correction the post it corrects (snowflake ids grow with time).
+        for t in sorted(page.get("data") or [], key=lambda t: int(t["id"])):
             if above is not None and int(t["id"]) <= above:
                 continue
             post, change = upsert_post(session, post_from_tweet(t, includes, fetched_at=fetched, source_id=source.id))
