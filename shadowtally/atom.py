@@ -36,7 +36,7 @@ def _iso(t: datetime) -> str:
     return t.astimezone(timezone.utc).isoformat().replace("+00:00", "Z")
 
 
-def _links(evidence: Mapping[str, Any]) -> list[str]:
+def evidence_urls(evidence: Mapping[str, Any]) -> list[str]:
     """Every URL named anywhere in the evidence: the posts and releases behind the finding."""
     found: list[str] = []
 
@@ -76,7 +76,7 @@ def findings_feed(entries: Iterable[FeedEntry], *, feed_id: str, title: str, sel
         ET.SubElement(item, q("updated")).text = _iso(e.last_seen)
         ET.SubElement(item, q("category"), term=e.severity)
         ET.SubElement(item, q("category"), term=e.rule)
-        for url in _links(e.evidence):
+        for url in evidence_urls(e.evidence):
             ET.SubElement(item, q("link"), rel="related", href=url)
         content = ET.SubElement(item, q("content"), type="text")
         content.text = f"{e.message}\n\nEvidence:\n{json.dumps(e.evidence, indent=1, ensure_ascii=False, default=str)}"

@@ -26,7 +26,7 @@ import elections as defs
 from reconcile.compare import STATUSES, PrecinctRecon, Reconciliation
 from reconcile.shadow import ROUNDS, Evidence, ShadowPrecinct
 from shadowtally.atom import FeedEntry
-from shadowtally.atom import _links as evidence_urls  # one evidence walker for the feed and the page
+from shadowtally.atom import evidence_urls  # one evidence walker for the feed and the page
 from shadowtally.errors import NotFound
 from shadowtally.tally import TallyState
 
