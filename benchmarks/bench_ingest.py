@@ -1,5 +1,6 @@
-"""Ingest throughput: posts per second through ``store.ingest.upsert_post`` into SQLite,
-as a ratio to raw ``sqlite3`` ``executemany`` of the same rows, in the same run.
+"""Ingest throughput: posts per second through ``store.ingest.upsert_post`` and the batched
+``store.ingest.upsert_posts`` into SQLite, as a ratio to raw ``sqlite3`` ``executemany`` of
+the same rows, in the same run.
 
     .venv/bin/python benchmarks/bench_ingest.py [--posts 5000]
 
@@ -23,7 +24,7 @@ sys.path.insert(0, str(ROOT))
 
 from collectors.x import post_from_tweet  # noqa: E402
 from store.db import open_store, session_scope  # noqa: E402
-from store.ingest import upsert_post  # noqa: E402
+from store.ingest import upsert_post, upsert_posts  # noqa: E402
 from store.validate import sha256_json  # noqa: E402
 
 
@@ -60,6 +61,18 @@ def main() -> None:
             upsert_post(session, p)
     again = time.perf_counter() - t0
 
+    # The batched path on its own file: SELECT + multi-row INSERT … ON CONFLICT per page of 1,000.
+    engine_b = open_store(f"sqlite:///{tmp / 'batch.db'}")
+    t0 = time.perf_counter()
+    with session_scope(engine_b) as session:
+        upsert_posts(session, posts)
+    batch = time.perf_counter() - t0
+
+    t0 = time.perf_counter()
+    with session_scope(engine_b) as session:
+        upsert_posts(session, posts)
+    batch_again = time.perf_counter() - t0
+
     open_store(f"sqlite:///{tmp / 'raw.db'}").dispose()  # same schema
     conn = sqlite3.connect(tmp / "raw.db")
     conn.execute("PRAGMA journal_mode=WAL")
@@ -79,7 +92,10 @@ def main() -> None:
     print(f"upsert_post (new):        {n / orm:10.0f} posts/s  ({orm:.2f} s)")
     print(f"upsert_post (unchanged):  {n / again:10.0f} posts/s  ({again:.2f} s)")
     print(f"sqlite3 executemany:      {n / raw:10.0f} posts/s  ({raw:.3f} s)  (hash computed beforehand)")
+    print(f"upsert_posts (new):       {n / batch:10.0f} posts/s  ({batch:.2f} s)")
+    print(f"upsert_posts (unchanged): {n / batch_again:10.0f} posts/s  ({batch_again:.2f} s)")
     print(f"ratio upsert_post / raw:  {(n / orm) / (n / raw):10.3f}")
+    print(f"ratio upsert_posts / raw: {(n / batch) / (n / raw):10.3f}")
 
 
 if __name__ == "__main__":

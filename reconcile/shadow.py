@@ -28,9 +28,11 @@ listed in ``ShadowPrecinct.derived`` so nobody publishes it as something a post 
 
 from __future__ import annotations
 
+import gc
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Callable, Iterable, Literal, Mapping, Sequence
+from typing import Callable, Iterable, Iterator, Literal, Mapping, Sequence
 
 from elections import Election, Precinct
 
@@ -376,6 +378,36 @@ def build_shadow(
     Claims without a precinct are ignored; claims for a precinct the election does
     not know are tallied without derivation and reported as an ``info`` finding.
     """
+    with _cyclic_gc_paused():
+        return _build_shadow(claims, election, as_of, allocate)
+
+
+@contextmanager
+def _cyclic_gc_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector for the build; restore its state after.
+
+    The build allocates several objects per claim and keeps most of them (evidence,
+    sources, precincts). With the collector on, a full pass over every tracked object
+    in the process (the input claims included) ran each time the heap had grown by a
+    quarter, and each pass costs more per object as the heap outgrows the CPU caches:
+    that was the part of the build that grew faster than the claims (see BENCHMARKS.md,
+    "Scaling to national size"). The build makes no reference cycles (frozen dataclasses,
+    dicts, tuples), so the pause only postpones the collector: reference counting still
+    frees garbage at once, and the next pass after the build sees everything. The
+    collector is process-wide, so other threads' cycles also wait while a build runs;
+    a caller that had disabled it finds it still disabled.
+    """
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _build_shadow(claims: Iterable[ClaimRecord], election: Election, as_of: datetime | None,
+                  allocate: Allocate | None) -> ShadowTally:
     grouped: dict[tuple[str, str], list[ClaimRecord]] = {}
     for c in claims:
         if c.county is None or c.precinct is None:
