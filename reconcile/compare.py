@@ -46,7 +46,7 @@ from typing import Iterable, Literal, Mapping, Sequence
 
 from elections import Election, ReleaseInfo, ReleaseRow
 from reconcile.official import implied_delegates as official_implied
-from reconcile.shadow import Evidence, FindingRecord, ShadowPrecinct, ShadowTally
+from reconcile.shadow import Evidence, FindingRecord, ShadowPrecinct, ShadowTally, cyclic_gc_paused
 
 __all__ = [
     "FieldDiff", "PrecinctRecon", "Reconciliation", "Status", "STATUSES", "SDE_TOLERANCE",
@@ -246,6 +246,14 @@ def reconcile(
     as_of: datetime | None = None,
 ) -> Reconciliation:
     """Compare ``shadow`` with one release; ``as_of`` (default: the release time) dates the gaps."""
+    # Like the build, the comparison makes no reference cycles; the collector's full passes
+    # over a national-size heap were most of its time (BENCHMARKS.md, scaling).
+    with cyclic_gc_paused():
+        return _reconcile(shadow, release_rows, release, election, as_of)
+
+
+def _reconcile(shadow: ShadowTally, release_rows: Sequence[ReleaseRow], release: ReleaseInfo, election: Election,
+               as_of: datetime | None) -> Reconciliation:
     ref = as_of if as_of is not None else release.published_at
     rows = {(r.county, r.precinct): r for r in release_rows}
     out: dict[tuple[str, str], PrecinctRecon] = {}

@@ -38,7 +38,7 @@ from elections import Election, Precinct
 
 __all__ = [
     "ClaimRecord", "Evidence", "FindingRecord", "RoundConflict", "ShadowPrecinct", "ShadowTally",
-    "Allocate", "authority", "build_shadow", "rulepack_allocator", "ROUNDS", "ROLES",
+    "Allocate", "authority", "build_shadow", "cyclic_gc_paused", "rulepack_allocator", "ROUNDS", "ROLES",
 ]
 
 Round = Literal["first", "final", "delegates", "sde"]
@@ -378,13 +378,13 @@ def build_shadow(
     Claims without a precinct are ignored; claims for a precinct the election does
     not know are tallied without derivation and reported as an ``info`` finding.
     """
-    with _cyclic_gc_paused():
+    with cyclic_gc_paused():
         return _build_shadow(claims, election, as_of, allocate)
 
 
 @contextmanager
-def _cyclic_gc_paused() -> Iterator[None]:
-    """Pause CPython's cyclic garbage collector for the build; restore its state after.
+def cyclic_gc_paused() -> Iterator[None]:
+    """Pause CPython's cyclic garbage collector for a build or a reconciliation; restore its state after.
 
     The build allocates several objects per claim and keeps most of them (evidence,
     sources, precincts). With the collector on, a full pass over every tracked object
