@@ -387,7 +387,7 @@ def run_store(n: int, backend: str, pg: str) -> dict[str, Any]:
     from store.db import open_store, session_scope
     from store.elections import load_election as store_election
     from store.ingest import replace_claims_many, upsert_posts, upsert_release
-    from store.validate import ClaimIn, PostIn, ReleaseIn, ResultIn
+    from store.validate import ClaimIn, PostIn, ReleaseIn, release_results
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_scaling_"))
     drop: Callable[[], None] = lambda: None  # noqa: E731
@@ -431,8 +431,7 @@ def run_store(n: int, backend: str, pg: str) -> dict[str, Any]:
             n_posts += len(part)
             n_claims += sum(len(c) for c in claims)
         t = time.perf_counter()
-        results = tuple(ResultIn.of(county=r.county, precinct=r.precinct, candidate=c, first=r.first[c],
-                                    final=r.final[c], sde=r.sde[c]) for r in rows for c in election.candidate_keys)
+        results = release_results(rows)
         release = ReleaseIn.of(label="100pct", published_at=info.published_at, fetched_at=fetched,
                                raw_body=f"synthetic national release of {len(rows)} units", results=results)
         del results
@@ -586,17 +585,11 @@ def _db_size_mib(engine: Any, tmp: Path) -> float:
 def _claim_query_time(engine: Any, backend: str) -> tuple[float, list[str]]:
     """The claim query of ``claim_records`` run on the raw DBAPI cursor (database + driver, no
     ORM), fetching every row; on PostgreSQL also its EXPLAIN ANALYZE top lines."""
-    from sqlmodel import Session, col, select
+    from sqlmodel import Session
 
-    from store.models import Claim, Post, Source
+    from shadowtally.tally import accepted_claims_query
 
-    query = (
-        select(Claim, Post, Source)
-        .join(Post, col(Claim.post_id) == col(Post.id))
-        .join(Source, col(Post.source_id) == col(Source.id), isouter=True)
-        .where(Claim.status == "accepted", col(Post.deleted).is_(False))
-        .order_by(col(Post.created_at), col(Claim.id))
-    )  # the same statement as shadowtally.tally.claim_records (as_of=None)
+    query = accepted_claims_query()  # the statement shadowtally.tally.claim_records runs
     with Session(engine) as s:
         compiled = query.compile(dialect=engine.dialect)
         sql, params = str(compiled), compiled.params

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timezone
-from typing import Mapping
+from typing import Any, Mapping
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
@@ -41,14 +41,8 @@ class TallyState:
         return self.reconciliations[-1] if self.reconciliations else None
 
 
-def claim_records(session: Session, *, as_of: datetime | None = None,
-                  roles: Mapping[str, tuple[str, bool]] | None = None) -> list[ClaimRecord]:
-    """Every accepted claim with what the shadow needs to rank it: author, role, post URL.
-
-    The role comes from the source that collected the post; ``roles`` (author → (role,
-    registered), from an accounts registry) overrides it for sources that carry many
-    authors, such as an X list or a hashtag feed.
-    """
+def accepted_claims_query(as_of: datetime | None = None) -> Any:
+    """(claim, post, source) of every accepted claim of a live post, oldest post first."""
     query = (
         select(Claim, Post, Source)
         .join(Post, col(Claim.post_id) == col(Post.id))
@@ -58,8 +52,19 @@ def claim_records(session: Session, *, as_of: datetime | None = None,
     )
     if as_of is not None:
         query = query.where(col(Post.created_at) <= as_of)
+    return query
+
+
+def claim_records(session: Session, *, as_of: datetime | None = None,
+                  roles: Mapping[str, tuple[str, bool]] | None = None) -> list[ClaimRecord]:
+    """Every accepted claim with what the shadow needs to rank it: author, role, post URL.
+
+    The role comes from the source that collected the post; ``roles`` (author → (role,
+    registered), from an accounts registry) overrides it for sources that carry many
+    authors, such as an X list or a hashtag feed.
+    """
     out = []
-    for claim, post, source in session.exec(query):
+    for claim, post, source in session.exec(accepted_claims_query(as_of)):
         if claim.round not in ("first", "final", "delegates", "sde"):
             continue
         role = source.role if source is not None else "other"
