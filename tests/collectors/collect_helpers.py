@@ -2,18 +2,23 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any
+from typing import Any, Iterator
 
 ROOT = Path(__file__).resolve().parents[2]
 
 from sqlalchemy.engine import Engine
 
+import elections as defs
+from collectors import pipeline
 from collectors.config import parse_config
 from collectors.http import Backoff
 from collectors.scheduler import Settings, sync_sources
 from simulator import SimServer
+from store.db import session_scope
+from store.elections import load_election
 
 TOKEN = "test-bearer-token-do-not-log"
 
@@ -35,3 +40,17 @@ def settings_for(sim: SimServer, **kw: Any) -> Settings:
 
 def add_sources(engine: Engine, toml: str) -> list[int]:
     return sync_sources(engine, parse_config(toml).sources)
+
+
+@contextmanager
+def parsing_into(engine: Engine) -> Iterator[Engine]:
+    """Iowa 2020 loaded into ``engine`` and the real parser on the collection hand-off, reset afterwards."""
+    from parsers import build_pipeline  # the parser loads spaCy; only the tests that parse pay for it
+
+    with session_scope(engine) as s:
+        load_election(s, "iowa-2020")
+    pipeline.set_parser("iowa-2020", build_pipeline(defs.load_election("iowa-2020")))
+    try:
+        yield engine
+    finally:
+        pipeline.set_parser("iowa-2020", None)

@@ -7,18 +7,14 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-from collect_helpers import TOKEN, add_sources, now, settings_for
+from collect_helpers import TOKEN, add_sources, now, parsing_into, settings_for
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-import elections as defs
-from collectors import pipeline
 from collectors.scheduler import Collectors, run_source
-from parsers import build_pipeline
 from simulator import SimServer
 from simulator.scenario import Scenario, SimAccount, SimClock, SimPost
 from store.db import session_scope
-from store.elections import load_election
 from store.models import Claim, Post
 
 HEAD = "Results from Hartford II/Lincoln (Iowa Co.) #IACaucus 🧵"
@@ -41,11 +37,8 @@ def thread_sim() -> Iterator[SimServer]:
 
 @pytest.fixture
 def loaded(store: Engine) -> Iterator[Engine]:
-    with session_scope(store) as s:
-        load_election(s, "iowa-2020")
-    pipeline.set_parser("iowa-2020", build_pipeline(defs.load_election("iowa-2020")))
-    yield store
-    pipeline.set_parser("iowa-2020", None)
+    with parsing_into(store) as e:
+        yield e
 
 
 @pytest.mark.parametrize("source,platform", [

@@ -11,14 +11,12 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
 import pytest
+from collect_helpers import parsing_into
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-import elections as defs
 from collectors import pipeline
-from parsers import build_pipeline
 from store.db import session_scope
-from store.elections import load_election
 from store.ingest import upsert_post
 from store.models import Claim, Finding, Post
 from store.validate import PostIn
@@ -32,11 +30,8 @@ INCONSISTENT = ("Delaware County Richland/Coffins Grove results. 1st alignment: 
 
 @pytest.fixture
 def loaded(engine: Engine) -> Iterator[Engine]:
-    with session_scope(engine) as s:
-        load_election(s, "iowa-2020")
-    pipeline.set_parser("iowa-2020", build_pipeline(defs.load_election("iowa-2020")))
-    yield engine
-    pipeline.set_parser("iowa-2020", None)
+    with parsing_into(engine) as e:
+        yield e
 
 
 def _post(engine: Engine, pid: str, text: str, minutes: int, reply_to: str | None = None) -> None:
