@@ -35,7 +35,7 @@ from store.db import open_store, session_scope  # noqa: E402
 from store.elections import load_election  # noqa: E402
 from store.ingest import upsert_post, upsert_release  # noqa: E402
 from store.models import Claim, Post  # noqa: E402
-from store.validate import PostIn, ReleaseIn, ResultIn  # noqa: E402
+from store.validate import PostIn, ReleaseIn, release_results  # noqa: E402
 
 
 def run(seed: int, share: float, db: Path) -> dict[str, object]:
@@ -69,10 +69,7 @@ def run(seed: int, share: float, db: Path) -> dict[str, object]:
                         text=obj.text, in_reply_to=obj.in_reply_to, created_at=obj.created_at, fetched_at=obj.created_at))
                     pipeline.on_new_post(s, row, now=obj.created_at)
                 else:
-                    results = tuple(
-                        ResultIn.of(county=r.county, precinct=r.precinct, candidate=c, first=r.first.get(c, 0),
-                                    final=r.final.get(c, 0), sde=r.sde.get(c, 0.0))
-                        for r in sc.release_rows(obj) for c in election.candidate_keys)
+                    results = release_results(sc.release_rows(obj))
                     upsert_release(s, eid, ReleaseIn.of(label=obj, url=f"https://results.example/{obj}",
                                                         published_at=at, fetched_at=at, raw_body=f"{obj}:{seed}",
                                                         results=results))

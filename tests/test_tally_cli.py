@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta, timezone
 
 import pytest
@@ -15,7 +16,7 @@ from store.db import open_store, session_scope
 from store.elections import load_election
 from store.ingest import replace_claims, upsert_post, upsert_release, upsert_source
 from store.models import Finding
-from store.validate import ClaimIn, PostIn, ReleaseIn, ResultIn, SourceIn
+from store.validate import ClaimIn, PostIn, ReleaseIn, SourceIn, release_results
 
 NIGHT = datetime(2020, 2, 4, 2, 0, tzinfo=timezone.utc)  # 8 pm CST, caucus night
 RELEASE_AT = datetime(2020, 2, 4, 22, 0, tzinfo=timezone.utc)
@@ -47,12 +48,9 @@ def night(sqlite_url: str) -> str:
         post_claim(s, "2", 20, "Adair", "1NW ADAIR", "final", {k: v for k, v in adair.final.items() if v})
         post_claim(s, "3", 90, "Hamilton", "Webster City 1", "first", {k: v for k, v in fort.first.items() if v})
         wrong_final = dict(adair.final, Biden=adair.final["Biden"] + 5)
-        rows = []
-        for r, final in ((ames, ames.final), (adair, wrong_final)):
-            rows += [ResultIn.of(county=r.county, precinct=r.precinct, candidate=c, first=r.first[c], final=final[c],
-                                 sde=r.sde[c]) for c in r.first]
+        rows = release_results([ames, replace(adair, final=wrong_final)])
         upsert_release(s, eid, ReleaseIn.of(label="62pct", url="http://idp.test/62", published_at=RELEASE_AT,
-                                            fetched_at=RELEASE_AT, raw_body="r62", results=tuple(rows)))
+                                            fetched_at=RELEASE_AT, raw_body="r62", results=rows))
     return sqlite_url
 
 

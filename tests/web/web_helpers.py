@@ -12,7 +12,7 @@ Five units of the real Iowa election, one per reconciliation status against a re
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Callable, Mapping
@@ -22,7 +22,7 @@ from shadowtally.tally import compute, record
 from store.db import open_store, session_scope
 from store.elections import load_election
 from store.ingest import replace_claims, upsert_post, upsert_release, upsert_source
-from store.validate import ClaimIn, PostIn, ReleaseIn, ResultIn, SourceIn
+from store.validate import ClaimIn, PostIn, ReleaseIn, SourceIn, release_results
 from web.server import LiveServer
 
 NIGHT = datetime(2020, 2, 4, 2, 0, tzinfo=timezone.utc)  # 8 pm CST, caucus night
@@ -128,11 +128,7 @@ def build_night(url: str) -> Night:
         night.posted_at[what] = NIGHT + timedelta(minutes=minutes)
     engine = open_store(url)
     with session_scope(engine) as s:
-        results = tuple(
-            ResultIn.of(county=r.county, precinct=r.precinct, candidate=c, first=r.first[c], final=final[c],
-                        sde=r.sde[c])
-            for r, final in night.released for c in r.first
-        )
+        results = release_results(replace(r, final=final) for r, final in night.released)
         upsert_release(s, eid, ReleaseIn.of(label=RELEASE_LABEL, url=RELEASE_URL, published_at=RELEASE_AT,
                                             fetched_at=RELEASE_AT, raw_body="62pct", results=results))
     with session_scope(engine) as s:
