@@ -80,7 +80,8 @@ def _parsed(claim: Claim) -> Any:
                        claim.confidence, claim.rule, tuple(tuple(e) for e in claim.evidence))  # type: ignore[misc]
 
 
-def _input(post: Post) -> Any:
+def post_input(post: Post) -> Any:
+    """A stored post as the parser reads it (``parsers.PostInput``)."""
     from parsers import PostInput  # noqa: PLC0415
 
     return PostInput(id=post.external_id, text=post.text or "", author=post.author or "",
@@ -129,7 +130,7 @@ def _context(session: Session, post: Post, parser: Any | None = None) -> Any | N
             if precinct is None and parent is not None and p.id == parent.id and c.county and c.precinct:
                 precinct = (c.county, c.precinct)
     if precinct is None and parent is not None and parser is not None and not parent.deleted:
-        precinct = parser.parse(_input(parent), None).precinct
+        precinct = parser.parse(post_input(parent), None).precinct
     if precinct is None and not prior:
         return None
     return ThreadContext(precinct=precinct, prior=tuple(prior))
@@ -169,7 +170,7 @@ def math_scope(post: Post) -> str:
 
 def _claims(session: Session, parser: Any, post: Post) -> list[ClaimIn]:
     context = _context(session, post, parser)
-    result = parser.parse(_input(post), context)
+    result = parser.parse(post_input(post), context)
     record_findings(session, math_findings(post, result.claims), now=post.fetched_at, scope=math_scope(post))
     out = []
     for c in result.claims:

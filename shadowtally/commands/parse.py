@@ -149,8 +149,7 @@ def reparse_store(parser, db_url: str | None) -> tuple[int, int]:
     from pydantic import ValidationError
     from sqlmodel import select
 
-    from collectors.pipeline import math_findings, math_scope
-    from parsers import PostInput
+    from collectors.pipeline import math_findings, math_scope, post_input
     from store.models import Post
 
     engine = open_store(db_url)
@@ -161,10 +160,7 @@ def reparse_store(parser, db_url: str | None) -> tuple[int, int]:
     with session_scope(engine) as s:
         posts = s.exec(select(Post).where(Post.deleted == False).order_by(Post.created_at, Post.id)).all()  # noqa: E712
         for post in posts:
-            pin = PostInput(id=post.external_id, text=post.text or "", author=post.author or "",
-                            created_at=post.created_at.isoformat() if post.created_at else None,
-                            in_reply_to=post.in_reply_to)
-            result = state.parse(pin)
+            result = state.parse(post_input(post))
             items = []
             for c in result.claims:
                 sup = None
