@@ -83,7 +83,8 @@ def run(seed: int, share: float, db: Path) -> dict[str, object]:
     numbers, wrong = wrong_numbers(accepted, truth)
     scores = detection(state.reconciliations, sc)
     keep = ("discrepancies_injected", "discrepancies_found", "discrepancies_reported", "detection_precision",
-            "detection_recall", "injected_only", "injected_found", "injected_recall", "round_mixups_reported")
+            "detection_recall", "injected_only", "injected_found", "injected_recall", "round_mixups_reported",
+            "missed", "false_alarms")
     return {"seed": seed, "posts": len(sc.posts), "precincts_tallyable": len(sc.posted),
             "precincts_in_tally": state.shadow.precincts_posted, "numbers_accepted": numbers,
             "wrong_numbers_published": wrong, **{k: scores[k] for k in keep},

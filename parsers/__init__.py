@@ -182,6 +182,10 @@ class Parser:
         doc = self.nlp(text)
         cands = self._candidates(doc)
         refs, counties = self.precincts.find(text, blocked=[(s, e) for s, e, _, _ in cands])
+        # "Warren JEFFERSON final alignment: …": a county that shares a group's name, right
+        # before one of its own units on one line, is the county; the group is named later.
+        county_heads = {r.start for r in refs if r.how == "county+name"}
+        cands = [c for c in cands if c[0] not in county_heads]
         refs = [r for r in refs if not any(s < r.end and r.start < e for s, e, _, _ in cands)]
         labels = find_round_labels(text)
         masked, facts = mask(text, keep_tags=self._keep_tags, extra_spans=[(r.start, r.end) for r in refs])

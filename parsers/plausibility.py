@@ -53,6 +53,9 @@ __all__ = ["Check", "EXTRA_CHECKS", "check_claim", "check_rounds", "is_math_prob
 # (University Heights); twice that is a generous attendance bound.
 PEOPLE_PER_DELEGATE_MAX = 320
 ABSOLUTE_PEOPLE_MIN_BOUND = 300
+# The 2020 releases hold SDE sums up to 3x a unit's SDE (Huxley, West Lucas Township), and
+# one of 7x (Elk Run Heights); a post at most 3x over is the over-award, beyond it a misreading.
+SDE_OVERAWARD_MAX = 3.0
 
 Check = Callable[[str, Mapping[str, float], Precinct, "int | None"], "str | None"]
 EXTRA_CHECKS: list[Check] = []
@@ -85,8 +88,14 @@ def check_claim(round_: str, counts: Mapping[str, float], precinct: Precinct, at
         if total > precinct.delegates:
             problems.append(f"delegates sum {total:g} > D={precinct.delegates}")
     elif round_ == "sde":
-        if total > precinct.sde + 0.002 or any(v > precinct.sde + 0.001 for v in values):
+        if any(v > precinct.sde + 0.001 for v in values):
+            problems.append(f"a group's SDE exceeds the precinct's {precinct.sde:g}")
+        elif total > precinct.sde * SDE_OVERAWARD_MAX + 0.002:
             problems.append(f"SDE {total:g} exceeds the precinct's {precinct.sde:g}")
+        elif total > precinct.sde + 0.002:
+            # More SDE than the unit has, by a delegate or two: the same over-award as
+            # "delegates sum > D", seen in SDE (the party's own 100% release has such rows).
+            problems.append(f"SDE sum {total:g} > the precinct's {precinct.sde:g}")
     for check in EXTRA_CHECKS:
         p = check(round_, counts, precinct, attendance)
         if p:
@@ -96,10 +105,10 @@ def check_claim(round_: str, counts: Mapping[str, float], precinct: Precinct, at
 
 def is_math_problem(problem: str) -> bool:
     """Whether a claim problem is the caucus math disagreeing with what the post states
-    (a CM rule, or delegates adding up to more than the unit elects), as opposed to a
+    (a CM rule, or delegates or SDE adding up to more than the unit elects), as opposed to a
     doubt about the reading (no precinct, no round, hedged, absurd numbers). A math
     problem does not hold a claim back: the post said it, and the tally flags it."""
-    return problem[:2] == "CM" or problem.startswith("delegates sum ")
+    return problem[:2] == "CM" or problem.startswith(("delegates sum ", "SDE sum "))
 
 
 # Rules decidable from a post, by how much of the room it states (see the module docstring).

@@ -23,6 +23,10 @@ _FILLER = frozenset({"precinct", "precint", "pct", "prec", "no", "number", "num"
 _SPLIT = re.compile(r"[A-Za-z]+|\d+")
 _ORD = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
+# Words that make "1st"/"2nd" a round ("1st alignment", "2nd round"), not part of a unit name.
+_ROUND_WORDS = frozenset({"alignment", "alignments", "align", "aligment", "round", "realignment", "vote", "count",
+                          "choice", "tally", "preference"})
+_LABEL_COLON = re.compile(r"\s*:")  # "1st: Sanders 20" labels a round
 _ORDINAL_AFTER = re.compile(r"(?:st|nd|rd|th)\b", re.I)
 _PRECINCT_WORD_BEFORE = re.compile(r"\b(?:precin?c?t|pct|prec)\.?\s*(?:no\.?\s*|#\s*)?$", re.I)
 _DISTRICT = re.compile(r"\bCD\s?-?\s?([1-4])\b", re.I)
@@ -193,8 +197,9 @@ class PrecinctIndex:
             if t in _ORDINAL_SUFFIXES and k > 0 and raw[k - 1][0].isdigit() and raw[k - 1][2] == ts:
                 continue  # the "st" of "1st" is part of the number, never a unit code ("ST" = Stapleton)
             if (t.isdigit() and k + 1 < len(raw) and raw[k + 1][0] in _ORDINAL_SUFFIXES and raw[k + 1][1] == te
-                    and not (k + 2 < len(raw) and raw[k + 2][0] == "ward")):
-                continue  # "1st alignment" is a round, not a precinct number; "Madrid 1st Ward" keeps it
+                    and ((k + 2 < len(raw) and raw[k + 2][0] in _ROUND_WORDS)
+                         or _LABEL_COLON.match(text, raw[k + 1][2]))):
+                continue  # "1st alignment" is a round, not a precinct number; "Madrid 1st Ward", "Muscatine 03rd" keep it
             if t.isdigit():
                 t = str(int(t))
             toks.append((t, ts, te))

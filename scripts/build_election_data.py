@@ -35,7 +35,7 @@ CANDIDATE_INFO: dict[str, dict[str, object]] = {
     "Biden": {"name": "Joe Biden", "aliases": ["Joe Biden", "Joe", "Uncle Joe", "Joseph Biden", "@JoeBiden", "#Biden2020", "#TeamJoe"]},
     "Bloomberg": {"name": "Michael Bloomberg", "aliases": ["Mike Bloomberg", "Michael Bloomberg", "Bloomy", "@MikeBloomberg", "#Mike2020"]},
     "Buttigieg": {"name": "Pete Buttigieg", "aliases": ["Pete Buttigieg", "Pete", "Mayor Pete", "Buttigieg", "Buttiegieg", "Budigiege", "Boot-edge-edge", "Boot Edge Edge", "@PeteButtigieg", "#TeamPete", "#Pete2020"]},
-    "Delaney": {"name": "John Delaney", "aliases": ["John Delaney", "@JohnDelaney", "#Delaney2020"]},
+    "Delaney": {"name": "John Delaney", "aliases": ["John Delaney", "John", "@JohnDelaney", "#Delaney2020"]},
     "Gabbard": {"name": "Tulsi Gabbard", "aliases": ["Tulsi Gabbard", "Tulsi", "@TulsiGabbard", "#Tulsi2020"]},
     "Klobuchar": {"name": "Amy Klobuchar", "aliases": ["Amy Klobuchar", "Amy", "Klob", "Klobachar", "Klobuchar", "Klobucher", "@amyklobuchar", "@AmyKlobuchar", "#Amy2020", "#AmyForAmerica"]},
     "Patrick": {"name": "Deval Patrick", "aliases": ["Deval Patrick", "Deval", "@DevalPatrick"]},

@@ -42,12 +42,18 @@ class TallyState:
 
 
 def accepted_claims_query(as_of: datetime | None = None) -> Any:
-    """(claim, post, source) of every accepted claim of a live post, oldest post first."""
+    """The columns :func:`claim_records` needs, for every accepted claim of a live post, oldest post first.
+
+    Columns, not ORM objects: building three mapped objects per claim was most of the
+    tally's time at national size (BENCHMARKS.md, "Scaling to national size").
+    """
     query = (
-        select(Claim, Post, Source)
+        select(Claim.id, Claim.county, Claim.precinct, Claim.round, Claim.counts, Claim.supersedes_id,
+               Post.id, Post.url, Post.author, Post.created_at, Post.platform, Source.role, Source.precinct)
         .join(Post, col(Claim.post_id) == col(Post.id))
         .join(Source, col(Post.source_id) == col(Source.id), isouter=True)
-        .where(Claim.status == "accepted", col(Post.deleted).is_(False))
+        .where(Claim.status == "accepted", col(Post.deleted).is_(False),
+               col(Claim.round).in_(("first", "final", "delegates", "sde")))
         .order_by(col(Post.created_at), col(Claim.id))
     )
     if as_of is not None:
@@ -64,19 +70,18 @@ def claim_records(session: Session, *, as_of: datetime | None = None,
     authors, such as an X list or a hashtag feed.
     """
     out = []
-    for claim, post, source in session.exec(accepted_claims_query(as_of)):
-        if claim.round not in ("first", "final", "delegates", "sde"):
-            continue
-        role = source.role if source is not None else "other"
-        registered = source is not None and (source.precinct is not None or role in OFFICIAL_ROLES)
-        if roles is not None and post.author.lower() in roles:
-            role, registered = roles[post.author.lower()]
-        assert claim.id is not None and post.id is not None
+    for (claim_id, county, precinct, round_, counts, supersedes, post_id, url, author, created_at, platform,
+         source_role, source_precinct) in session.exec(accepted_claims_query(as_of)):
+        # No source row (outer join): a post stored without its collector, e.g. by a test or import.
+        role = source_role if source_role is not None else "other"
+        registered = source_role is not None and (source_precinct is not None or role in OFFICIAL_ROLES)
+        if roles is not None and author.lower() in roles:
+            role, registered = roles[author.lower()]
         out.append(ClaimRecord(
-            claim_id=claim.id, post_id=post.id, post_url=post.url, author=post.author, role=role,
-            registered=registered, created_at=post.created_at, county=claim.county, precinct=claim.precinct,
-            round=claim.round, counts=claim.counts, corrects=claim.supersedes_id is not None,
-            supersedes=claim.supersedes_id, platform=post.platform,
+            claim_id=claim_id, post_id=post_id, post_url=url, author=author, role=role,
+            registered=registered, created_at=created_at, county=county, precinct=precinct,
+            round=round_, counts=counts, corrects=supersedes is not None,
+            supersedes=supersedes, platform=platform,
         ))
     return out
 
@@ -97,11 +102,14 @@ def release_rows(session: Session, release: OfficialRelease, election: defs.Elec
     first: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     final: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
     sde: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
-    for r in session.exec(select(OfficialResult).where(OfficialResult.release_id == release.id)):
-        key = (r.county, r.precinct)
-        first[key][r.candidate] = r.first or 0
-        final[key][r.candidate] = r.final or 0
-        sde[key][r.candidate] = r.sde or 0.0
+    rows = session.exec(select(OfficialResult.county, OfficialResult.precinct, OfficialResult.candidate,
+                               OfficialResult.first, OfficialResult.final, OfficialResult.sde)
+                        .where(OfficialResult.release_id == release.id))
+    for county, precinct, candidate, first_n, final_n, sde_v in rows:
+        key = (county, precinct)
+        first[key][candidate] = first_n or 0
+        final[key][candidate] = final_n or 0
+        sde[key][candidate] = sde_v or 0.0
     keys = election.candidate_keys
     return [
         defs.ReleaseRow(county=k[0], precinct=k[1], first={c: first[k].get(c, 0) for c in keys},

@@ -155,6 +155,7 @@ def test_iowa_city_still_resolves(parser):
      ("Madison", "Penn-Madison")),
     # "Franklin | 1st" once read as Polk's "FRANKLIN-01".
     ("Appanoose Pleasant/Franklin | 1st alignment: Pete 10, Joe 8 | Final: Pete 10, Joe 8", ("Appanoose", "Pleasant/Franklin")),
+    ("Appanoose Pleasant/Franklin | 1st: Pete 10, Joe 8 | Final: Pete 10, Joe 8", ("Appanoose", "Pleasant/Franklin")),
     # A bare number after a precinct word, with the county in parentheses.
     ("Results from PRECINCT 7 (Grundy Co.):\nFirst Alignment: Pete 27, Bernie 27, Joe 18", ("Grundy", "PRECINCT 7")),
 ])
@@ -165,10 +166,35 @@ def test_ordinal_round_words_never_make_a_precinct_number(parser, text, unit):
     assert claims and {(c.county, c.precinct) for c in claims} == {unit}
 
 
+def test_county_named_like_a_group_before_its_unit_is_the_county(parser):
+    """Case 6 (precinct resolution): 'Warren JEFFERSON' is Warren County's JEFFERSON; 'Warren' was read as the
+    group, the precinct reference dropped, and the claim went to review (the replay missed this unit's errors)."""
+    claims = accepted(one(parser, "Warren JEFFERSON final alignment: Sanders - 50 / Warren - 40 / Buttigieg - 30"))
+    assert [(c.county, c.precinct, c.counts) for c in claims] == [
+        ("Warren", "JEFFERSON", {"Sanders": 50, "Warren": 40, "Buttigieg": 30})]
+
+
+def test_group_warren_before_a_unit_name_of_another_county_stays_a_group(parser):
+    """Case 6, counter-case: 'Warren 40' is still a count; only a Warren County unit name makes 'Warren' a county."""
+    claims = accepted(one(parser, "Story County, Milford Township final alignment: Warren 40, Sanders 30"))
+    assert [c.counts for c in claims] == [{"Warren": 40, "Sanders": 30}]
+
+
 def test_madrid_first_ward_keeps_its_ordinal(parser):
     """Case 6, counter-case: '1st Ward' is part of the name ('Madrid 1st Ward', Boone), so its 1 still counts."""
     claims = accepted(one(parser, "Madrid 1st Ward (Boone Co.) final alignment: Sanders 20, Buttigieg 10, Warren 9"))
     assert {(c.county, c.precinct) for c in claims} == {("Boone", "Madrid 1st Ward")}
+
+
+@pytest.mark.parametrize("text", [
+    "Final numbers at Muscatine 03rd (Muscatine Co.) @BernieSanders: 33@JoeBiden: 17@TulsiGabbard: 1 #IowaCaucuses",
+    "Muscatine 03rd, Muscatine County: 1st: Sanders 30, Biden 15 / Final: Sanders 33, Biden 17",
+])
+def test_ordinal_in_the_unit_name_keeps_its_number(parser, text):
+    """Case 6, counter-case: Muscatine's units are named 'Muscatine 01st' … '10th'; the ordinal rule dropped their
+    number, so posts naming them read as county totals (the replay missed a recanvass change there)."""
+    claims = accepted(one(parser, text))
+    assert claims and {(c.county, c.precinct) for c in claims} == {("Muscatine", "Muscatine 03rd")}
 
 
 def test_glued_unit_suffix_is_not_cut(parser):
@@ -176,3 +202,12 @@ def test_glued_unit_suffix_is_not_cut(parser):
     Polk's 'DES MOINES-01' by cutting '1T' in half."""
     claims = accepted(one(parser, "Des Moines PCT 1T\nFirst Alignment: Buttigieg 64, Warren 34\nDelegates: Buttigieg 3, Warren 1"))
     assert {(c.county, c.precinct) for c in claims} <= {("Des Moines", "PCT 1T")}
+
+
+def test_john_is_delaney(parser):
+    """Candidate names: 'John 1' is John Delaney (the only John in the 2020 field); without the alias his vote
+    was dropped and the certified release's change to it (DES MOINES-24, 1 → 0) went unseen."""
+    text = ("DES MOINES-24, Polk County / 1st alignment: Bernie 21, Pete 16, Joe 15, Amy 8, Uncommitted 4, "
+            "Elizabeth 3, John 1, Andrew 1 / Final: sanders 24, buttigieg 18, biden 15, klobuchar 12")
+    first = [c for c in accepted(one(parser, text)) if c.round == "first"]
+    assert first and first[0].counts["Delaney"] == 1 and first[0].counts["Sanders"] == 21

@@ -119,3 +119,20 @@ def test_impossible_allocation_with_final_is_flagged(parser):
     for c in got.values():
         assert c.status == "accepted" and any(p.startswith("CM04:") for p in c.problems)
         assert all(is_math_problem(p) for p in c.problems), c.problems
+
+
+def test_sde_over_the_unit_by_an_overaward_is_accepted_and_flagged(parser):
+    """Case: absurd numbers vs the party's own over-award. Dubuque_31 (SDE 2.93) got 12 delegates for D=11 in the
+    100% release; a chair posting those SDE (sum 3.2) is what the post said: accepted, with the math problem."""
+    text = ("Official results Dubuque_31 (Dubuque Co.): SDE Pete 1.0667, Joe 0.8, Elizabeth 0.8, Amy 0.5333. "
+            "County delegates: Buttigieg 4, Biden 3, Warren 3, Klobuchar 2")
+    got = _claims(parser, text)
+    assert got["sde"].status == "accepted" and got["sde"].counts["Buttigieg"] == 1.0667
+    assert got["sde"].problems and all(is_math_problem(p) for p in got["sde"].problems), got["sde"].problems
+
+
+@pytest.mark.parametrize("sde", ["Pete 9.5, Joe 0.8", "Pete 2.5, Joe 2.5, Amy 2.5, Elizabeth 2.5"])
+def test_sde_far_over_the_unit_stays_in_review(parser, sde):
+    """Case: absurd numbers. One group above the unit's whole SDE, or a sum more than 3x over, is a misreading."""
+    got = _claims(parser, f"Official results Dubuque_31 (Dubuque Co.): SDE {sde}")
+    assert got["sde"].status == "review" and not all(is_math_problem(p) for p in got["sde"].problems)
