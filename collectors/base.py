@@ -46,6 +46,11 @@ class PassResult:
     warnings: list[str] = field(default_factory=list)
     rate: dict[str, Any] = field(default_factory=dict)
 
+    @property
+    def quiet(self) -> bool:
+        """Nothing stored or revised and nothing to warn about: the pass only confirmed the source is up."""
+        return not (self.new or self.revised or self.releases or self.warnings)
+
     def summary(self) -> str:
         parts = [f"{self.new} new", f"{self.revised} revised", f"{self.unchanged} unchanged"]
         if self.releases:

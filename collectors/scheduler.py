@@ -19,6 +19,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
+from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
@@ -36,12 +37,13 @@ from shadowtally.errors import ConfigError
 from store.db import open_store, resolve_url, session_scope
 from store.ingest import upsert_source
 from store.models import Source
-from store.sources import record_error, record_success, update_health
+from store.sources import heartbeat_fresh, record_error, record_success, update_health
 
 log = logging.getLogger(__name__)
 
 JOB_FUNC = "collectors.scheduler:scheduled_pass"
 JOB_TABLE = "apscheduler_jobs"
+RECONCILE_EXECUTOR = "reconcile"  # the reconcile job's own worker (see build_scheduler)
 
 
 def utcnow() -> datetime:
@@ -80,6 +82,7 @@ class Outcome:
     message: str = ""
     result: PassResult | None = None
     retry_at: datetime | None = None
+    quiet: bool = False             # nothing new and health already current: nothing was written
 
     @property
     def failed(self) -> bool:
@@ -148,10 +151,12 @@ def run_source(engine: Engine, source_id: int, collectors: Collectors, *, now: C
                 record_error(session, source, now=now(), message=str(exc))
                 return Outcome(source_id, name, "error", str(exc))
             summary = result.summary() + (f"; {len(result.warnings)} warning(s)" if result.warnings else "")
-            record_success(session, source, now=now(), summary=summary, rate=result.rate)
+            at = now()
+            if result.quiet and not result.rate and heartbeat_fresh(source, now=at, summary=summary):
+                return Outcome(source_id, name, "ok", summary, result, quiet=True)
+            record_success(session, source, now=at, summary=summary, rate=result.rate)
             if result.warnings:
                 update_health(session, source, last_warning=result.warnings[-1][:300])
-            update_health(session, source, disabled=False)
             return Outcome(source_id, name, "ok", summary, result)
     except Exception as exc:  # noqa: BLE001 - one broken source must not stop the others
         log.exception("pass over source %s failed", source_id)
@@ -252,7 +257,8 @@ def _scheduled_pass(db_url: str, source_id: int) -> None:
         if outcome.retry_at is not None:
             sched.modify_job(job_id, next_run_time=outcome.retry_at)
         job = sched.get_job(job_id)
-        if job is not None and job.next_run_time is not None:
+        # A quiet pass wrote no health (see store.sources.heartbeat_fresh); next_run waits with it.
+        if job is not None and job.next_run_time is not None and not outcome.quiet:
             with session_scope(engine) as session:
                 source = session.get(Source, source_id)
                 if source is not None:
@@ -302,8 +308,16 @@ def build_scheduler(db_url: str, source_ids: Iterable[int], settings: Settings, 
                       args=[url, s.id], id=job_id, name=source_name(s), replace_existing=True,
                       coalesce=True, max_instances=1, misfire_grace_time=max(30, s.interval_s),
                       next_run_time=first)
+    # The reconcile pass gets a worker of its own: in the shared pool it queued behind
+    # hundreds of feed polls, passed its misfire grace (1 s by default) and was dropped,
+    # so the tally went tens of seconds without an update. Late, it still runs (once).
+    try:
+        sched.add_executor(ThreadPoolExecutor(max_workers=1), alias=RECONCILE_EXECUTOR)
+    except ValueError:
+        pass  # built on this scheduler before: it has the worker already
     sched.add_job("collectors.scheduler:reconcile_pass", trigger=IntervalTrigger(seconds=reconcile_every),
-                  args=[url], id="reconcile", replace_existing=True, coalesce=True, max_instances=1)
+                  args=[url], id="reconcile", replace_existing=True, coalesce=True, max_instances=1,
+                  misfire_grace_time=None, executor=RECONCILE_EXECUTOR)
     wanted.add("reconcile")
     _scheduler = sched
     _context["wanted"] = wanted

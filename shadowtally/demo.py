@@ -1,7 +1,7 @@
 """The caucus-night replay: the whole pipeline, end to end, against the local simulator.
 
 ``shadowtally demo`` generates the night from the real 2020 results (:mod:`replay`),
-serves it from the in-repo simulator on 127.0.0.1 on an accelerated clock, and lets the
+serves it from the in-repo simulator (a child process on 127.0.0.1) on an accelerated clock, and lets the
 real collectors (tweepy for X, feedparser for Mastodon and Bluesky, the official
 release collector) poll it under APScheduler. Every new post is parsed as it is
 stored; a reconcile job rebuilds the shadow tally and compares it with the latest
@@ -36,9 +36,9 @@ from parsers import build_pipeline
 from parsers.accounts import Account, norm_handle
 from reconcile.compare import Reconciliation
 from shadowtally.tally import TallyState, compute, record
-from simulator.scenario import START, SimAccount, SimClock, SimPost, SimRelease
+from simulator.process import SimProcess
+from simulator.scenario import START, SimAccount, SimPost, SimRelease
 from simulator.scenario import Scenario as SimScenario
-from simulator.server import SimServer
 from store.db import open_store, session_scope
 from store.elections import load_election
 from store.models import Claim, OfficialRelease, Post
@@ -263,7 +263,6 @@ def run_demo(db_url: str, config: DemoConfig = DemoConfig(), *,
     sim = simulation(scenario, election)
     release_times = [at for _, at in scenario.schedule]
     clock = replay.default_clock(release_times, total=config.duration)
-    sim_clock = SimClock(fixed=0.0)
     engine = open_store(db_url)
     with session_scope(engine) as session:
         eid = load_election(session, config.election).election_id
@@ -271,8 +270,9 @@ def run_demo(db_url: str, config: DemoConfig = DemoConfig(), *,
     pipeline.set_parser(config.election, build_pipeline(election, dict(sim.accounts)))
     # A job that overruns its interval is skipped by design (max_instances=1); say so once, not per skip.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
-    server = SimServer(sim.sim, clock=sim_clock, bearer_token=TOKEN,
-                       limits={"list": (100_000, 900.0), "search": (100_000, 900.0)}).start()
+    # The simulator runs in its own process, as the platforms would (see simulator.process).
+    server = SimProcess(sim.sim, bearer_token=TOKEN, start_at=0.0,
+                        limits={"list": (100_000, 900.0), "search": (100_000, 900.0)}).start()
     scheduler: BackgroundScheduler | None = None
     try:
         settings = Settings(x_api_url=server.url, election=config.election, token=TOKEN, backoff_base=0.05)
@@ -286,7 +286,7 @@ def run_demo(db_url: str, config: DemoConfig = DemoConfig(), *,
         end = clock.duration + 2 * max(config.poll_s, config.feed_poll_s) + config.reconcile_s
         while (elapsed := monotonic() - wall0) < end:
             now = clock.scenario(elapsed)
-            sim_clock.set((now - START).total_seconds())
+            server.set_clock((now - START).total_seconds())
             if on_progress is not None:
                 on_progress(runner.progress)
             time.sleep(0.2)

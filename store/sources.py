@@ -2,7 +2,9 @@
 
 JSON columns are replaced, never mutated in place, so SQLAlchemy sees every change.
 Health keys: ``last_success``, ``last_error``, ``last_error_at``, ``next_run``,
-``failures``, ``rate_remaining``, ``rate_limit``, ``rate_reset``, ``last_result``.
+``failures``, ``rate_remaining``, ``rate_limit``, ``rate_reset``, ``last_result``, ``disabled``.
+A quiet pass (nothing new) refreshes ``last_success`` and ``next_run`` at most every
+``HEARTBEAT_S`` seconds (:func:`heartbeat_fresh`).
 """
 
 from __future__ import annotations
@@ -14,6 +16,10 @@ from sqlmodel import Session
 
 from store.models import Source
 from store.validate import as_utc
+
+
+# How stale ``last_success`` / ``next_run`` may get while a source keeps answering "nothing new".
+HEARTBEAT_S = 30.0
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -45,7 +51,20 @@ def update_health(session: Session, source: Source, **values: Any) -> None:
 
 def record_success(session: Session, source: Source, *, now: datetime, summary: str,
                    rate: dict[str, Any] | None = None) -> None:
-    update_health(session, source, last_success=now, last_result=summary, failures=0, **(rate or {}))
+    update_health(session, source, last_success=now, last_result=summary, failures=0, disabled=False, **(rate or {}))
+
+
+def heartbeat_fresh(source: Source, *, now: datetime, summary: str, every_s: float = HEARTBEAT_S) -> bool:
+    """Whether the stored health already says what a quiet pass would write: healthy, the
+    same result, and a success less than ``every_s`` ago. Then the pass need not write:
+    hundreds of feeds polled every few seconds otherwise queue on the database's write
+    lock for nothing but a timestamp."""
+    health = source.health or {}
+    last = health.get("last_success")
+    if not last or health.get("failures") or health.get("disabled") or health.get("last_result") != summary:
+        return False
+    age = (as_utc(now) - datetime.fromisoformat(last)).total_seconds()
+    return 0 <= age < every_s
 
 
 def record_error(session: Session, source: Source, *, now: datetime, message: str,

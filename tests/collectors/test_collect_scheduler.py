@@ -88,3 +88,53 @@ def test_run_for_collects_in_one_process(sim, scenario, tmp_path, monkeypatch):
     assert n == len([p for p in scenario.expected_posts() if p in {q.original_id for q in scenario.posts
                                                                      if q.handle == scenario.handles()[2]}])
     sched_mod._scheduler = None
+
+
+def test_reconcile_pass_is_not_starved_by_busy_collectors(sim, store, scenario, sqlite_url):
+    """Case: a long run with more polls due than workers (the replay's 354 Bluesky feeds). The reconcile
+    job once shared the collectors' pool, queued behind them past its 1 s misfire grace, and was dropped:
+    the tally went tens of seconds without an update. Here one collector worker is held busy for 3 s."""
+    from apscheduler.executors.pool import ThreadPoolExecutor
+
+    [sid] = add_sources(store, f'[[source]]\nkind = "x_account"\nhandle = "{scenario.handles()[0]}"\ninterval = 60')
+    calls: list[float] = []
+    sched_mod.set_reconcile_hook(lambda _engine: calls.append(time.monotonic()))
+    s = BackgroundScheduler(timezone=timezone.utc, executors={"default": ThreadPoolExecutor(max_workers=1)})
+    build_scheduler(sqlite_url, [sid], settings_for(sim), scheduler=s, reconcile_every=1, persistent=False)
+    s.add_job(time.sleep, args=[3.0], id="blocker", next_run_time=datetime.now(timezone.utc))
+    t0 = time.monotonic()
+    s.start()
+    try:
+        time.sleep(2.6)
+        assert [c for c in calls if c - t0 < 2.6], "the reconcile pass waited for the collectors' pool"
+    finally:
+        sched_mod.set_reconcile_hook(None)
+        sched_mod.stop_scheduler(s)
+
+
+def test_quiet_pass_writes_no_health_until_the_heartbeat_is_due(sim, store, collectors, scenario):
+    """Case: hundreds of feeds polled every few seconds that mostly have nothing new. A pass that stores
+    nothing and finds the health current writes nothing (no write lock taken); after HEARTBEAT_S it does;
+    a pass that stores posts always does."""
+    from store.sources import HEARTBEAT_S
+
+    [sid] = add_sources(store, f'[[source]]\nkind = "feed"\nurl = "{sim.url}/@{scenario.handles("mastodon")[0]}.rss"')
+    t = datetime(2020, 2, 4, 3, 0, tzinfo=timezone.utc)
+
+    def health():
+        with session_scope(store) as ses:
+            return dict(ses.get(Source, sid).health)
+
+    first = sched_mod.run_source(store, sid, collectors, now=lambda: t)
+    assert first.status == "ok" and first.result.new > 0 and not first.quiet
+    assert health()["last_success"] == t.isoformat()
+    # The first "not modified" changes the recorded result, so it is written once ...
+    t2 = t + timedelta(seconds=5)
+    second = sched_mod.run_source(store, sid, collectors, now=lambda: t2)
+    assert second.result.not_modified and not second.quiet and health()["last_success"] == t2.isoformat()
+    # ... the next ones only confirm it, and write nothing until the heartbeat is due.
+    third = sched_mod.run_source(store, sid, collectors, now=lambda: t2 + timedelta(seconds=5))
+    assert third.quiet and health()["last_success"] == t2.isoformat()
+    later = t2 + timedelta(seconds=HEARTBEAT_S + 1)
+    fourth = sched_mod.run_source(store, sid, collectors, now=lambda: later)
+    assert fourth.status == "ok" and not fourth.quiet and health()["last_success"] == later.isoformat()
