@@ -44,6 +44,8 @@ log = logging.getLogger(__name__)
 JOB_FUNC = "collectors.scheduler:scheduled_pass"
 JOB_TABLE = "apscheduler_jobs"
 RECONCILE_EXECUTOR = "reconcile"  # the reconcile job's own worker (see build_scheduler)
+FEED_EXECUTOR = "feeds"            # RSS/Atom polls; the X API and official releases keep "default"
+FEED_WORKERS = 8
 
 
 def utcnow() -> datetime:
@@ -299,6 +301,16 @@ def build_scheduler(db_url: str, source_ids: Iterable[int], settings: Settings, 
     wanted = set()
     with session_scope(engine) as session:
         sources = list(session.exec(select(Source).where(Source.id.in_(list(source_ids)))))  # type: ignore[union-attr]
+    # Pools by kind of work. The reconcile pass gets a worker of its own: in the shared pool
+    # it queued behind hundreds of feed polls, passed its misfire grace (1 s by default) and
+    # was dropped, so the tally went tens of seconds without an update; late, it still runs
+    # (once). Feeds (one per Bluesky account) get theirs, so they never hold back the X API
+    # and the party's releases in the default pool.
+    for alias, workers in ((RECONCILE_EXECUTOR, 1), (FEED_EXECUTOR, FEED_WORKERS)):
+        try:
+            sched.add_executor(ThreadPoolExecutor(max_workers=workers), alias=alias)
+        except ValueError:
+            pass  # built on this scheduler before: it has the pool already
     for s in sources:
         job_id = f"source:{s.id}"
         wanted.add(job_id)
@@ -307,14 +319,7 @@ def build_scheduler(db_url: str, source_ids: Iterable[int], settings: Settings, 
                                                         timezone=timezone.utc),
                       args=[url, s.id], id=job_id, name=source_name(s), replace_existing=True,
                       coalesce=True, max_instances=1, misfire_grace_time=max(30, s.interval_s),
-                      next_run_time=first)
-    # The reconcile pass gets a worker of its own: in the shared pool it queued behind
-    # hundreds of feed polls, passed its misfire grace (1 s by default) and was dropped,
-    # so the tally went tens of seconds without an update. Late, it still runs (once).
-    try:
-        sched.add_executor(ThreadPoolExecutor(max_workers=1), alias=RECONCILE_EXECUTOR)
-    except ValueError:
-        pass  # built on this scheduler before: it has the worker already
+                      next_run_time=first, executor=FEED_EXECUTOR if s.kind == "feed" else "default")
     sched.add_job("collectors.scheduler:reconcile_pass", trigger=IntervalTrigger(seconds=reconcile_every),
                   args=[url], id="reconcile", replace_existing=True, coalesce=True, max_instances=1,
                   misfire_grace_time=None, executor=RECONCILE_EXECUTOR)
