@@ -22,7 +22,7 @@ memory is that size's alone. Reported per size:
 * store path, per backend: load (posts with ``upsert_posts``, claims with
   ``replace_claims_many``, the release with ``upsert_release``), then
   ``shadowtally.tally.compute`` split into the claim query (database + driver, measured
-  by running the same SQL on the raw DBAPI cursor), the ORM → ClaimRecord rest of
+  by running the same SQL on the raw DBAPI cursor), the rows → ClaimRecord rest of
   ``claim_records``, ``build_shadow``, ``release_rows`` and ``reconcile``; and a check
   that the store path finds the same statuses as the pure core.
 
@@ -452,14 +452,12 @@ def run_store(n: int, backend: str, pg: str) -> dict[str, Any]:
 
         # compute(), with its parts timed where compute looks them up (module globals).
         parts: dict[str, float] = {}
-        outputs: dict[str, Any] = {}
 
         def clock(name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
             def wrapper(*a: Any, **kw: Any) -> Any:
                 t0 = time.perf_counter()
                 try:
-                    outputs[name] = fn(*a, **kw)
-                    return outputs[name]
+                    return fn(*a, **kw)
                 finally:
                     parts[name] = parts.get(name, 0.0) + time.perf_counter() - t0
             return wrapper
@@ -479,17 +477,6 @@ def run_store(n: int, backend: str, pg: str) -> dict[str, Any]:
                 setattr(tally, name, fn)
         peak = peak_mib()
         t_query, plan = _claim_query_time(engine, backend)
-        # The suggested change to tally.claim_records / release_rows: columns, not ORM entities.
-        with session_scope(engine) as s:
-            t = time.perf_counter()
-            alt_records = claim_records_by_columns(s, roles)
-            t_alt_claims = time.perf_counter() - t
-            rel = tally.stored_releases(s, eid)[-1]
-            t = time.perf_counter()
-            alt_rows = release_rows_by_columns(s, rel.id, election)
-            t_alt_rows = time.perf_counter() - t
-        alt_same = alt_records == outputs["claim_records"] and alt_rows == outputs["release_rows"]
-        del alt_records, alt_rows, outputs
         pure = reconcile(build_shadow(claim_records(posts())[0], election, allocate=rulepack_allocator(election)),
                          rows, info, election).counts
         return {
@@ -499,75 +486,12 @@ def run_store(n: int, backend: str, pg: str) -> dict[str, Any]:
             "compute_s": t_compute, "compute_cpu_s": c_compute, "compute_gc_s": gc_compute, "query_s": t_query,
             "claim_records_s": parts["claim_records"], "shadow_s": parts["build_shadow"],
             "release_rows_s": parts["release_rows"], "reconcile_s": parts["reconcile"],
-            "alt_claim_records_s": t_alt_claims, "alt_release_rows_s": t_alt_rows, "alt_same": alt_same,
             "rss_before_mib": base, "peak_mib": peak, "counts": state.latest.counts if state.latest else {},
             "same_as_pure": (state.latest.counts if state.latest else None) == pure, "plan": plan,
         }
     finally:
         drop()
         shutil.rmtree(tmp, ignore_errors=True)
-
-
-def claim_records_by_columns(session: Any, roles: dict[str, tuple[str, bool]]) -> list[ClaimRecord]:
-    """``shadowtally.tally.claim_records(session, roles=roles)`` from a column query.
-
-    Same rows, order and ClaimRecords, without building a Claim, a Post (with its raw
-    JSON decoded) and a Source ORM object per row. Measured here as the suggested change.
-    """
-    from sqlmodel import col, select
-
-    from shadowtally.tally import OFFICIAL_ROLES
-    from store.models import Claim, Post, Source
-
-    query = (
-        select(Claim.id, Claim.post_id, Claim.county, Claim.precinct, Claim.round, Claim.counts,
-               Claim.supersedes_id, Post.url, Post.author, Post.created_at, Post.platform,
-               Source.id, Source.role, Source.precinct)
-        .join(Post, col(Claim.post_id) == col(Post.id))
-        .join(Source, col(Post.source_id) == col(Source.id), isouter=True)
-        .where(Claim.status == "accepted", col(Post.deleted).is_(False))
-        .order_by(col(Post.created_at), col(Claim.id))
-    )
-    out = []
-    for (cid, pid, county, precinct, rnd, counts, supersedes, url, author, created, pf,
-         sid, srole, sprecinct) in session.execute(query):
-        if rnd not in ("first", "final", "delegates", "sde"):
-            continue
-        role = srole if sid is not None else "other"
-        registered = sid is not None and (sprecinct is not None or role in OFFICIAL_ROLES)
-        if author.lower() in roles:
-            role, registered = roles[author.lower()]
-        out.append(ClaimRecord(
-            claim_id=cid, post_id=pid, post_url=url, author=author, role=role, registered=registered,
-            created_at=created, county=county, precinct=precinct, round=rnd, counts=counts,
-            corrects=supersedes is not None, supersedes=supersedes, platform=pf,
-        ))
-    return out
-
-
-def release_rows_by_columns(session: Any, release_id: int, election: Election) -> list[ReleaseRow]:
-    """``shadowtally.tally.release_rows`` from a column query (no OfficialResult objects)."""
-    from collections import defaultdict
-
-    from sqlmodel import select
-
-    from store.models import OfficialResult as R
-
-    first: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    final: dict[tuple[str, str], dict[str, int]] = defaultdict(dict)
-    sde: dict[tuple[str, str], dict[str, float]] = defaultdict(dict)
-    for county, precinct, cand, f1, f2, f3 in session.execute(
-            select(R.county, R.precinct, R.candidate, R.first, R.final, R.sde).where(R.release_id == release_id)):
-        key = (county, precinct)
-        first[key][cand] = f1 or 0
-        final[key][cand] = f2 or 0
-        sde[key][cand] = f3 or 0.0
-    keys = election.candidate_keys
-    return [
-        ReleaseRow(county=k[0], precinct=k[1], first={c: first[k].get(c, 0) for c in keys},
-                   final={c: final[k].get(c, 0) for c in keys}, sde={c: sde[k].get(c, 0.0) for c in keys})
-        for k in sorted(first)
-    ]
 
 
 def _db_size_mib(engine: Any, tmp: Path) -> float:
@@ -662,10 +586,9 @@ def load_table(res: list[dict[str, Any]]) -> list[str]:
 
 def compute_table(res: list[dict[str, Any]]) -> list[str]:
     lines = [
-        "| backend | units | compute, wall (of which GC) | slope | claim query: DB + driver | ORM → ClaimRecord "
-        "| build_shadow | release_rows | reconcile | peak RSS | = pure core | claim_records / release_rows "
-        "with a column query |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| backend | units | compute, wall (of which GC) | slope | claim query: DB + driver | rows → ClaimRecord "
+        "| build_shadow | release_rows | reconcile | peak RSS | = pure core |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     prev: dict[str, dict[str, Any]] = {}
     for r in res:
@@ -675,8 +598,7 @@ def compute_table(res: list[dict[str, Any]]) -> list[str]:
             f"| {r['backend']} | {r['units']:,} | {r['compute_s']:.1f} s ({r['compute_gc_s']:.1f} s) | {s} "
             f"| {r['query_s']:.1f} s | {r['claim_records_s'] - r['query_s']:.1f} s | {r['shadow_s']:.1f} s "
             f"| {r['release_rows_s']:.1f} s | {r['reconcile_s']:.1f} s | {r['peak_mib']:,} MiB "
-            f"| {'yes' if r['same_as_pure'] else 'NO'} | {r['alt_claim_records_s']:.1f} s / "
-            f"{r['alt_release_rows_s']:.1f} s{'' if r['alt_same'] else ' (DIFFERENT output)'} |")
+            f"| {'yes' if r['same_as_pure'] else 'NO'} |")
         prev[r["backend"]] = r
     return lines
 
@@ -751,8 +673,8 @@ def main() -> None:
                   "the release with `upsert_release`; wall time:", "", *load_table(store),
                   "", "Store path, `shadowtally.tally.compute(latest_only=True)` (store → claim records → shadow → "
                   "reconcile with the one release), wall time split by part; slope of compute against claims; "
-                  "last column: the same ClaimRecords / ReleaseRows from a column query instead of ORM entities "
-                  "(the suggested change to `shadowtally/tally.py`):", "", *compute_table(store)]
+                  "the claim query on the raw DBAPI cursor is the database and driver's share of claim_records:",
+                  "", *compute_table(store)]
     if plans:
         lines += ["", f"PostgreSQL plan of the claim query at {plans[-1]['units']:,} units (EXPLAIN ANALYZE, top lines):",
                   "", *("    " + line for line in plans[-1]["plan"][:14])]

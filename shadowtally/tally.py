@@ -18,7 +18,8 @@ from sqlmodel import Session, col, select
 
 import elections as defs
 from reconcile.compare import Reconciliation, reconcile
-from reconcile.shadow import ClaimRecord, FindingRecord, ShadowTally, build_shadow, rulepack_allocator
+from reconcile.shadow import (ClaimRecord, FindingRecord, ShadowTally, build_shadow, cyclic_gc_paused,
+                              rulepack_allocator)
 from store.db import session_scope
 from store.elections import election_id
 from store.ingest import FindingStats, record_findings
@@ -126,12 +127,16 @@ def release_info(release: OfficialRelease) -> defs.ReleaseInfo:
 def compute(session: Session, election: defs.Election, election_id: int, *, as_of: datetime | None = None,
             roles: Mapping[str, tuple[str, bool]] | None = None, latest_only: bool = False) -> TallyState:
     """Build the shadow tally and reconcile it with every release known at ``as_of`` (or only the latest)."""
-    shadow = build_shadow(claim_records(session, as_of=as_of, roles=roles), election, as_of=as_of,
-                          allocate=rulepack_allocator(election))
-    recons = []
-    releases = stored_releases(session, election_id, as_of=as_of)
-    for rel in releases[-1:] if latest_only else releases:
-        recons.append(reconcile(shadow, release_rows(session, rel, election), release_info(rel), election, as_of=as_of))
+    # The collector paused throughout, not only in the build: reading a million claims
+    # otherwise triggers full passes over them before the build starts (see cyclic_gc_paused).
+    with cyclic_gc_paused():
+        shadow = build_shadow(claim_records(session, as_of=as_of, roles=roles), election, as_of=as_of,
+                              allocate=rulepack_allocator(election))
+        recons = []
+        releases = stored_releases(session, election_id, as_of=as_of)
+        for rel in releases[-1:] if latest_only else releases:
+            recons.append(reconcile(shadow, release_rows(session, rel, election), release_info(rel), election,
+                                    as_of=as_of))
     return TallyState(shadow, tuple(recons))
 
 
