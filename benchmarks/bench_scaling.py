@@ -515,7 +515,7 @@ def _claim_query_time(engine: Any, backend: str) -> tuple[float, list[str]]:
 
     query = accepted_claims_query()  # the statement shadowtally.tally.claim_records runs
     with Session(engine) as s:
-        compiled = query.compile(dialect=engine.dialect)
+        compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
         sql, params = str(compiled), compiled.params
         if backend == "sqlite":
             params = tuple(compiled.params[k] for k in compiled.positiontup)  # type: ignore[union-attr]

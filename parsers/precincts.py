@@ -226,6 +226,10 @@ class PrecinctIndex:
                     if (end < len(text) and text[end].isalnum() and span[-1][0].isdigit() != text[end].isdigit()
                             and not _ORDINAL_AFTER.match(text, end)):
                         continue
+                    # A one-word name in lower case is prose: "should read Buttigieg 5" is not
+                    # Clayton's READ, nor "union" UNION. Names are written as names.
+                    if size == 1 and text[span[0][1]:span[0][2]].isalpha() and text[span[0][1]:span[0][2]].islower():
+                        continue
                     alias = " ".join(t for t, _, _ in span)
                     key = None
                     if scope == "county":

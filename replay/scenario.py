@@ -217,11 +217,14 @@ class _Builder:
             handle, registered = f"@iowan{rng.randint(100, 99999)}", False
         platform = self.pick_platform()
         if role in ("secretary", "chair"):
-            # One account per precinct officer: never reuse a handle another precinct owns.
+            # One account per precinct officer: never reuse a handle another precinct owns,
+            # on any platform (a registry maps a handle to one precinct, whatever the platform).
+            owners = {(a.county, a.precinct) for a in self.authors.values() if a.handle == handle}
             base, n = handle, 1
-            while (handle, platform) in self.authors and (self.authors[(handle, platform)].county, self.authors[(handle, platform)].precinct) != unit.key:
+            while owners - {unit.key, (None, None)}:
                 n += 1
                 handle = f"{base}{n}"
+                owners = {(a.county, a.precinct) for a in self.authors.values() if a.handle == handle}
             return self.author(handle, platform, role, registered, unit)
         return self.author(handle, platform, role, registered)
 
