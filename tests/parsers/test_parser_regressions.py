@@ -211,3 +211,16 @@ def test_john_is_delaney(parser):
             "Elizabeth 3, John 1, Andrew 1 / Final: sanders 24, buttigieg 18, biden 15, klobuchar 12")
     first = [c for c in accepted(one(parser, text)) if c.round == "first"]
     assert first and first[0].counts["Delaney"] == 1 and first[0].counts["Sanders"] == 21
+
+
+@pytest.mark.parametrize("text,unit", [
+    # Clayton County has a unit called READ: "should read" once named it too, and two precincts sent the
+    # correction to review (the replay's seed 11 lost a correction that way).
+    ("CORRECTION: BUENA VISTA, Clayton County first alignment should read Buttigieg 5, Uncommitted 2, Sanders 1",
+     ("Clayton", "BUENA VISTA")),
+    ("Clayton County, Read first alignment: Buttigieg 5, Sanders 3", ("Clayton", "READ")),
+])
+def test_lower_case_word_is_not_a_one_word_unit_name(parser, text, unit):
+    """Case 6 (precinct resolution): a one-word unit name matches as a name (READ, Read), not as the word 'read'."""
+    claims = accepted(one(parser, text))
+    assert claims and {(c.county, c.precinct) for c in claims} == {unit}

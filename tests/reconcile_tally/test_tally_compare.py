@@ -196,3 +196,33 @@ def test_post_stating_both_rounds_is_never_a_mixup(iowa, claim, rel100):
         ("Story", "Ames 1-1")]
     assert pr.status == "mismatch" and pr.mixups == ()
     assert [(d.field, d.candidates) for d in pr.diffs] == [("first", {"Warren": (82, 68)})]
+
+
+def _with_ames_row(rel, iowa, first, final):
+    """The release with Ames 1-1's row replaced (groups not given are zero)."""
+    keys = iowa.candidate_keys
+    return [replace(r, first={k: first.get(k, 0) for k in keys}, final={k: final.get(k, 0) for k in keys})
+            if (r.county, r.precinct) == ("Story", "Ames 1-1") else r for r in rel]
+
+
+@pytest.mark.parametrize("official_first,verdict", [
+    # The release lost 74 of Warren's people from its first count: its final then holds 74 more people
+    # than its first, and the posted 82 makes the totals agree. The release is wrong, not the post.
+    (8, "release_error"),
+    # One person short: as likely a late arrival in the real rows as a lost first count, so it stays a mix-up.
+    (81, "post_mixup"),
+])
+def test_release_first_short_by_its_final_surplus_is_the_releases_error(iowa, claim, rel100, official_first, verdict):
+    """Mix-up look-alike (Chickasaw Bradford in the replay, Biden first 13 -> 3): a posted first equal to the
+    official final and above the official first reads as a post mix-up, unless the release row's own final
+    exceeds its first by exactly what the posted number restores."""
+    rows = _with_ames_row(rel100, iowa, {"Sanders": 111, "Warren": official_first, "Buttigieg": 47},
+                          {"Sanders": 111, "Warren": 82, "Buttigieg": 47})
+    claims = [claim("first", SEED_FIRST), claim("delegates", AMES_DELEGATES, minutes=1)]
+    pr = reconcile(build_shadow(claims, iowa), rows, iowa.release_info("100pct"), iowa).precincts[("Story", "Ames 1-1")]
+    if verdict == "release_error":
+        assert pr.status == "mismatch" and pr.mixups == ()
+        assert [(d.field, d.candidates) for d in pr.diffs if d.field == "first"] == [("first", {"Warren": (82, 8)})]
+    else:
+        assert [(m.field, m.candidates) for m in pr.mixups] == [("first", {"Warren": (82, 81)})]
+        assert not [d for d in pr.diffs if d.field == "first"]

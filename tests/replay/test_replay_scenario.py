@@ -179,3 +179,16 @@ def test_mixed_round_posts_are_read_as_mixups_not_mismatches(scenario):
     assert read_as_mixup <= mixed | injected
     assert all(f.rule == "post_round_mixup" and f.severity == "info"
                for f in rec.findings if f.subject.endswith("-mixup"))
+
+
+@pytest.mark.parametrize("seed", [2020, 11])
+def test_officer_handles_are_unique_across_platforms(seed):
+    """A registry maps a handle to one precinct whatever the platform. Seed 11 once gave '@pottawattamiec_cha'
+    to Council Bluff 01's chair on one platform and Council Bluff 19's on another, so the replay's registry sent
+    one precinct's numbers to the other (6 'wrong numbers' that were the generator's)."""
+    sc = generate(ScenarioConfig(seed=seed, share=0.6))
+    owners: dict[str, set[tuple[str, str]]] = {}
+    for a in sc.authors:
+        if a.precinct is not None:
+            owners.setdefault(a.handle, set()).add((a.county, a.precinct))
+    assert owners and all(len(units) == 1 for units in owners.values())
