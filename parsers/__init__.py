@@ -25,13 +25,13 @@ and the numbers are plausible for the precinct; otherwise it is ``review``.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, replace
 from typing import Mapping, Sequence
 
 import spacy
 from spacy.util import compile_infix_regex
 
-from elections import Election, Precinct
+from elections import Election
 from parsers import classify
 from parsers.accounts import Account, norm_handle
 from parsers.candidates import AliasIndex, FuzzyNames, build_alias_index, phrase_patterns

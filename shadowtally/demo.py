@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping, Sequence
 
 from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
-from sqlmodel import Session, col, func, select
+from sqlmodel import col, func, select
 
 import elections as defs
 import replay
