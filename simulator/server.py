@@ -406,6 +406,9 @@ class _Handler(BaseHTTPRequestHandler):
     def _send(self, status: int, body: bytes, ctype: str, headers: dict[str, str] | None = None,
               path: str = "") -> None:
         fault = self.sim.faults.take(path, ("truncate",)) if status == 200 else None
+        # Logged before the response goes out: a client that has its answer must find the
+        # request in the log (tests count requests right after a call returns).
+        self.sim.record(path, status)
         self.send_response(status)
         self.send_header("Content-Type", ctype)
         self.send_header("Content-Length", str(len(body)))
@@ -418,7 +421,6 @@ class _Handler(BaseHTTPRequestHandler):
         self.wfile.write(body[: len(body) // 2] if fault else body)
         if fault:
             self.wfile.flush()
-        self.sim.record(path, status)
 
     def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None, path: str = "") -> None:
         self._send(status, json.dumps(payload).encode(), "application/json; charset=utf-8", headers, path)
@@ -430,7 +432,7 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             self._route(path, q)
         except (BrokenPipeError, ConnectionResetError):
-            sim.record(path, 499)
+            sim.record(path, 499)  # after the response's own entry: the client left before it arrived
         except Exception as exc:  # a simulator bug must show up as a 500, not a dropped connection
             self._json(500, {"title": "simulator error", "detail": repr(exc)}, path=path)
 
@@ -498,15 +500,16 @@ class _Handler(BaseHTTPRequestHandler):
         etag = '"' + hashlib.sha1(body).hexdigest()[:16] + '"'
         modified = email.utils.format_datetime(self.sim.clock.datetime(modified_at), usegmt=True)
         if self.headers.get("If-None-Match") == etag:
+            self.sim.record(path, 304)
             self.send_response(304)
             self.send_header("ETag", etag)
             self.send_header("Content-Length", "0")
             self.end_headers()
-            self.sim.record(path, 304)
             return
         self._send(200, body, ctype, {"ETag": etag, "Last-Modified": modified, "Cache-Control": "max-age=60"}, path)
 
     def _huge(self, size: int, path: str) -> None:
+        self.sim.record(path, 200)
         self.send_response(200)
         self.send_header("Content-Type", "application/rss+xml")
         self.send_header("Connection", "close")
@@ -519,7 +522,6 @@ class _Handler(BaseHTTPRequestHandler):
             self.wfile.write(item * 16)
             sent += len(item) * 16
         self.wfile.write(b"</channel></rss>")
-        self.sim.record(path, 200)
 
     def _x(self, path: str, q: dict[str, str]) -> None:
         sim = self.sim
