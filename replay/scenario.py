@@ -157,6 +157,7 @@ class _Builder:
         self.namer = Namer(election.candidates)
         self.posts: list[GeneratedPost] = []
         self.authors: dict[tuple[str, str], AuthorInfo] = {}
+        self._units_of: dict[str, set[tuple[str | None, str | None]]] = {}  # handle -> units, any platform
         self.posted: dict[tuple[str, str], dict[str, dict[str, int | float]]] = {}
         self.n = 0
 
@@ -187,8 +188,9 @@ class _Builder:
                unit: Precinct | None = None) -> AuthorInfo:
         key = (handle, platform)
         if key not in self.authors:
-            self.authors[key] = AuthorInfo(handle, platform, role, registered,
-                                           unit.county if unit else None, unit.name if unit else None)
+            a = AuthorInfo(handle, platform, role, registered, unit.county if unit else None, unit.name if unit else None)
+            self.authors[key] = a
+            self._units_of.setdefault(handle, set()).add((a.county, a.precinct))
         return self.authors[key]
 
     def emit(self, a: AuthorInfo, text: str, at: datetime, truth: PostTruth,
@@ -219,12 +221,10 @@ class _Builder:
         if role in ("secretary", "chair"):
             # One account per precinct officer: never reuse a handle another precinct owns,
             # on any platform (a registry maps a handle to one precinct, whatever the platform).
-            owners = {(a.county, a.precinct) for a in self.authors.values() if a.handle == handle}
             base, n = handle, 1
-            while owners - {unit.key, (None, None)}:
+            while self._units_of.get(handle, set()) - {unit.key, (None, None)}:
                 n += 1
                 handle = f"{base}{n}"
-                owners = {(a.county, a.precinct) for a in self.authors.values() if a.handle == handle}
             return self.author(handle, platform, role, registered, unit)
         return self.author(handle, platform, role, registered)
 
