@@ -61,17 +61,13 @@ sys.path.insert(0, str(ROOT))  # the replay package may be newer than the editab
 from elections import Election, Precinct, ReleaseInfo, ReleaseRow, load_election, load_release  # noqa: E402
 from reconcile.compare import reconcile  # noqa: E402
 from reconcile.shadow import ClaimRecord, build_shadow, rulepack_allocator  # noqa: E402
+from replay.formats import PrecinctTrue  # noqa: E402
+from replay.scenario import (CAPTAIN_NAMES, OUTLETS, PLATFORM_WEIGHTS, PLATFORMS, POST_START,  # noqa: E402
+                             truth_of, unit_slug)
 
 SECTION = "## Tally and reconciliation"
 SUBSECTION = "### Scaling to national size"
 PG_DEFAULT = "postgresql://postgres@127.0.0.1:5432/test"
-
-POST_START = datetime(2020, 2, 4, 1, 30, tzinfo=timezone.utc)   # 19:30 CST, as replay.scenario
-PLATFORMS = ("x", "mastodon", "bluesky")
-_PLATFORM_WEIGHTS = (0.6, 0.2, 0.2)
-_OUTLETS = ("dmregister", "kcci", "iowapublicradio", "thegazette", "wcfcourier", "presscitizen", "qctimes",
-            "ktiv", "whotv", "siouxcityjournal", "dailyiowan", "amestrib", "globegazette", "kwwl")
-_CAPTAINS = ("Bernie", "Pete", "Warren", "Biden", "Amy", "Yang")
 
 
 # -- the synthetic national stream ----------------------------------------------------------
@@ -95,31 +91,18 @@ class SynPost:
     corrects: int | None = None  # index (in the whole stream) of the post this one corrects
 
 
-@dataclass(frozen=True)
-class _Truth:
-    unit: Precinct
-    first: dict[str, int]
-    final: dict[str, int]
-    delegates: dict[str, int]
-    sde: dict[str, float]
-    slug: str
-
-
-def _truths() -> list[_Truth | None]:
-    """Iowa's true numbers per unit (None: the unit has nothing to post), in unit order."""
+def _truths() -> list[tuple[PrecinctTrue, str] | None]:
+    """Iowa's true numbers per unit and its handle slug (None: the unit has nothing to post), in unit order."""
     base = load_election("iowa-2020")
     rows = {(r.county, r.precinct): r for r in load_release("iowa-2020", "100pct")}
-    out: list[_Truth | None] = []
+    out: list[tuple[PrecinctTrue, str] | None] = []
     for u in base.precincts:
         r = rows.get(u.key)
         if r is None or u.sde_ratio <= 0 or not any(r.first.values()) or not any(r.final.values()):
             out.append(None)
             continue
-        delegates = {k: round(v / u.sde_ratio) for k, v in r.sde.items() if v}
-        slug = "".join(ch for ch in f"{u.county}{u.code or u.name}" if ch.isalnum()).lower()[:14]
-        out.append(_Truth(u, {k: v for k, v in r.first.items() if v}, {k: v for k, v in r.final.items() if v},
-                          {k: v for k, v in delegates.items() if v}, {k: round(v, 4) for k, v in r.sde.items() if v},
-                          slug))
+        t = truth_of(r, u)
+        out.append((replace(t, sde={k: round(v, 4) for k, v in t.sde.items()}), unit_slug(u)))
     return out
 
 
@@ -133,7 +116,7 @@ def _bump(counts: dict[str, int], by: int) -> dict[str, int]:
     return dict(counts, **{top: counts[top] + by})
 
 
-def copy_posts(k: int, truths: list[_Truth | None], start: int) -> list[SynPost]:
+def copy_posts(k: int, truths: list[tuple[PrecinctTrue, str] | None], start: int) -> list[SynPost]:
     """The posts of copy ``k`` of Iowa's units; ``start`` is the stream index of the first one.
 
     Deterministic in ``k`` alone (its own seeded ``random.Random``), so any size is a
@@ -142,7 +125,7 @@ def copy_posts(k: int, truths: list[_Truth | None], start: int) -> list[SynPost]
     rng = random.Random(2020 * 1_000_003 + k)
     out: list[SynPost] = []
 
-    def emit(platform: str, author: str, role: str, registered: bool, text: str, at: datetime, t: _Truth,
+    def emit(platform: str, author: str, role: str, registered: bool, text: str, at: datetime, t: PrecinctTrue,
              claims: tuple[tuple[str, dict[str, int | float]], ...] = (), corrects: int | None = None) -> int:
         g = k * 100_000 + len(out)
         if platform == "x":
@@ -159,17 +142,18 @@ def copy_posts(k: int, truths: list[_Truth | None], start: int) -> list[SynPost]
         return start + len(out) - 1
 
     def pick() -> str:
-        return rng.choices(PLATFORMS, _PLATFORM_WEIGHTS)[0]
+        return rng.choices(PLATFORMS, PLATFORM_WEIGHTS)[0]
 
-    for t in truths:
-        if t is None:
+    for item in truths:
+        if item is None:
             continue
+        t, slug = item
         name = f"{t.unit.name}/{k}"
         where = f"{t.unit.county} County, {name}"
         ready = POST_START + timedelta(minutes=rng.uniform(40, 235))
         with_claims: list[int] = []
         # The secretary: one post per round (delegates in 70%, the rest are derived).
-        sec, sec_reg, sec_pf = f"@{t.slug}{k}_sec", rng.random() < 0.6, pick()
+        sec, sec_reg, sec_pf = f"@{slug}{k}_sec", rng.random() < 0.6, pick()
         rounds = [("first", t.first), ("final", t.final)] + ([("delegates", t.delegates)] if rng.random() < 0.7 else [])
         for i, (rnd, counts) in enumerate(rounds):
             with_claims.append(emit(sec_pf, sec, "secretary", sec_reg, f"{where} {rnd}: {_body(counts)}",
@@ -178,17 +162,17 @@ def copy_posts(k: int, truths: list[_Truth | None], start: int) -> list[SynPost]
             emit(rng.choice([p for p in PLATFORMS if p != sec_pf]), sec, "secretary", sec_reg,
                  f"{where} final: {_body(t.final)}", ready + timedelta(minutes=2), t)
         if rng.random() < 0.5:  # the chair: every round in one post
-            emit(pick(), f"@{t.slug}{k}_cha", "chair", rng.random() < 0.6,
+            emit(pick(), f"@{slug}{k}_cha", "chair", rng.random() < 0.6,
                  f"{where} 1st {_body(t.first)} / final {_body(t.final)} / SDE {_body(t.sde)}",
                  ready + timedelta(minutes=rng.uniform(0, 20)), t,
                  (("first", dict(t.first)), ("final", dict(t.final)), ("sde", dict(t.sde))))
         for j in range(rng.randint(2, 4)):  # captains repeat the final alignment, now and then wrongly
             final = _bump(t.final, 1) if rng.random() < 0.08 else t.final
-            with_claims.append(emit(pick(), f"@{rng.choice(_CAPTAINS)}4{t.slug}{k}_{j}", "captain", False,
+            with_claims.append(emit(pick(), f"@{rng.choice(CAPTAIN_NAMES)}4{slug}{k}_{j}", "captain", False,
                                     f"{where} final alignment: {_body(final)}",
                                     ready + timedelta(minutes=rng.uniform(1, 30)), t, (("final", dict(final)),)))
         if rng.random() < 0.6:  # a reporter covering many precincts
-            rep = f"@{rng.choice(_OUTLETS)}_{rng.choice('abcdefghjkmnpr')}{rng.randint(1, 9)}"
+            rep = f"@{rng.choice(OUTLETS)}_{rng.choice('abcdefghjkmnpr')}{rng.randint(1, 9)}"
             emit(pick(), rep, "reporter", zlib.crc32(rep.encode()) % 10 < 3,
                  f"{where}: final {_body(t.final)}; delegates {_body(t.delegates)}",
                  ready + timedelta(minutes=rng.uniform(5, 60)), t,
@@ -199,7 +183,7 @@ def copy_posts(k: int, truths: list[_Truth | None], start: int) -> list[SynPost]
                                     f"{where} first: {_body(first)}", ready + timedelta(minutes=rng.uniform(0, 45)),
                                     t, (("first", dict(first)),)))
         if rng.random() < 0.15:  # a wrong number, then "CORRECTION:" by the same author
-            cap, pf = f"@{rng.choice(_CAPTAINS)}4{t.slug}{k}_c", pick()
+            cap, pf = f"@{rng.choice(CAPTAIN_NAMES)}4{slug}{k}_c", pick()
             wrong = emit(pf, cap, "captain", False, f"{where} first: {_body(_bump(t.first, 10))}",
                          ready + timedelta(minutes=3), t, (("first", _bump(t.first, 10)),))
             emit(pf, cap, "captain", False, f"CORRECTION: {where} first should read {_body(t.first)}",

@@ -33,15 +33,17 @@ from reconcile.compare import differs, official_field
 from replay.formats import MENTION_FORMATS, NOT_TALLY_MATERIAL, RESULT_FORMATS, Namer, PrecinctTrue, Rendered, precinct_ref
 from replay.truth import AuthorInfo, Discrepancy, ExpectedRecon, GeneratedPost, PostTruth, TruthClaim
 
-__all__ = ["Injection", "Scenario", "ScenarioConfig", "generate", "to_jsonl", "POST_START", "POST_END"]
+__all__ = ["Injection", "Scenario", "ScenarioConfig", "generate", "to_jsonl", "POST_START", "POST_END", "PLATFORMS",
+           "PLATFORM_WEIGHTS", "OUTLETS", "CAPTAIN_NAMES", "truth_of", "unit_slug"]
 
 POST_START = datetime(2020, 2, 4, 1, 30, tzinfo=timezone.utc)   # 19:30 CST
 POST_END = datetime(2020, 2, 4, 5, 59, tzinfo=timezone.utc)     # 23:59 CST
 PLATFORMS = ("x", "mastodon", "bluesky")
-_PLATFORM_WEIGHTS = (0.6, 0.2, 0.2)
+PLATFORM_WEIGHTS = (0.6, 0.2, 0.2)
 _ROLE_WEIGHTS = {"secretary": 0.3, "chair": 0.15, "captain": 0.25, "reporter": 0.2, "other": 0.1}
-_OUTLETS = ("dmregister", "kcci", "iowapublicradio", "thegazette", "wcfcourier", "presscitizen", "qctimes",
-            "ktiv", "whotv", "siouxcityjournal", "dailyiowan", "amestrib", "globegazette", "kwwl")
+OUTLETS = ("dmregister", "kcci", "iowapublicradio", "thegazette", "wcfcourier", "presscitizen", "qctimes",
+           "ktiv", "whotv", "siouxcityjournal", "dailyiowan", "amestrib", "globegazette", "kwwl")
+CAPTAIN_NAMES = ("Bernie", "Pete", "Warren", "Biden", "Amy", "Yang")  # "@Pete4<unit>": a captain's handle
 
 
 @dataclass(frozen=True)
@@ -202,19 +204,19 @@ class _Builder:
         return post
 
     def pick_platform(self) -> str:
-        return self.rng.choices(PLATFORMS, _PLATFORM_WEIGHTS)[0]
+        return self.rng.choices(PLATFORMS, PLATFORM_WEIGHTS)[0]
 
     def poster(self, unit: Precinct, role: str | None = None) -> AuthorInfo:
         rng = self.rng
         role = role or rng.choices(list(_ROLE_WEIGHTS), list(_ROLE_WEIGHTS.values()))[0]
-        slug = "".join(ch for ch in f"{unit.county}{unit.code or unit.name}" if ch.isalnum()).lower()[:14]
+        slug = unit_slug(unit)
         if role in ("secretary", "chair"):
             handle, registered = f"@{slug}_{role[:3]}", rng.random() < 0.6
         elif role == "captain":
-            cand = rng.choice(["Bernie", "Pete", "Warren", "Biden", "Amy", "Yang"])
+            cand = rng.choice(CAPTAIN_NAMES)
             handle, registered = f"@{cand}4{slug}", False
         elif role == "reporter":
-            handle, registered = f"@{rng.choice(_OUTLETS)}_{rng.choice('abcdefghjkmnpr')}{rng.randint(1, 9)}", rng.random() < 0.3
+            handle, registered = f"@{rng.choice(OUTLETS)}_{rng.choice('abcdefghjkmnpr')}{rng.randint(1, 9)}", rng.random() < 0.3
         else:
             handle, registered = f"@iowan{rng.randint(100, 99999)}", False
         platform = self.pick_platform()
@@ -365,7 +367,7 @@ class _Builder:
                 s = sum(tot.values()) or 1.0
                 text = f"Statewide with {share}% reporting: " + " ".join(
                     f"{c} {100 * v / s:.1f}%" for c, v in sorted(tot.items(), key=lambda kv: -kv[1]))
-            a = self.author(f"@{rng.choice(_OUTLETS)}_desk", self.pick_platform(), "reporter", False)
+            a = self.author(f"@{rng.choice(OUTLETS)}_desk", self.pick_platform(), "reporter", False)
             self.emit(a, text, at, PostTruth("aggregate", flaws=(kind,)))
 
     def predictions(self, units: Sequence[Precinct]) -> None:
@@ -443,7 +445,13 @@ class _Builder:
         return tuple(out)
 
 
-def _truth_of(row: ReleaseRow, unit: Precinct) -> PrecinctTrue:
+def unit_slug(unit: Precinct) -> str:
+    """The unit's part of a generated handle ("@storyames11_sec"): county and code, 14 characters."""
+    return "".join(ch for ch in f"{unit.county}{unit.code or unit.name}" if ch.isalnum()).lower()[:14]
+
+
+def truth_of(row: ReleaseRow, unit: Precinct) -> PrecinctTrue:
+    """A unit's true numbers from a release row (zeros dropped; delegates implied from SDE)."""
     sde = _nz(row.sde)
     delegates = {k: round(v / unit.sde_ratio) for k, v in sde.items()} if unit.sde_ratio else {}
     return PrecinctTrue(unit, _nz(row.first), _nz(row.final), {k: v for k, v in delegates.items() if v}, sde)
@@ -462,7 +470,7 @@ def generate(config: ScenarioConfig = ScenarioConfig(), *, election: str = "iowa
         # DES MOINES-80 first alignment and zero-ratio units have nothing to say).
         if unit is None or unit.sde_ratio <= 0 or not any(row.first.values()) or not any(row.final.values()):
             continue
-        t = _truth_of(row, unit)
+        t = truth_of(row, unit)
         if t.delegates:
             truths.append(t)
     chosen = b.rng.sample(truths, round(len(truths) * config.share))
