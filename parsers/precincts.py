@@ -228,7 +228,7 @@ class PrecinctIndex:
                         continue
                     # A one-word name in lower case is prose: "should read Buttigieg 5" is not
                     # Clayton's READ, nor "union" UNION. Names are written as names.
-                    if size == 1 and text[span[0][1]:span[0][2]].isalpha() and text[span[0][1]:span[0][2]].islower():
+                    if size == 1 and (word := text[span[0][1]:span[0][2]]).isalpha() and word.islower():
                         continue
                     alias = " ".join(t for t, _, _ in span)
                     key = None

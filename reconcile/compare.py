@@ -157,10 +157,9 @@ def _compare_field(sp: ShadowPrecinct, field_: str, official: Mapping[str, int |
     mixed: dict[str, tuple[int | float | None, int | float]] = {}
     other = _OTHER_ROUND.get(field_)
     behind = {e.post_id for e in sp.sources.get(field_, ())}
-    official_other: Mapping[str, int | float] = getattr(row, other) if other is not None else {}
-    posted_together = behind & {e.post_id for e in sp.sources.get(other, ())} if other is not None else set()
-    if other is not None and not derived and not posted_together:
+    if other is not None and not derived and not behind & {e.post_id for e in sp.sources.get(other, ())}:
         posted_other = sp.round(other) or {}
+        official_other: Mapping[str, int | float] = getattr(row, other)
         first_total, final_total = sum(official.values()), sum(official_other.values())
         for k, (s, o) in list(diff.items()):
             # Members of a group viable at first alignment cannot leave it, so a true final
