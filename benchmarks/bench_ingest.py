@@ -23,7 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from collectors.x import post_from_tweet  # noqa: E402
-from store.db import open_store, session_scope  # noqa: E402
+from store.db import open_store, session_scope, sqlite_pragmas  # noqa: E402
 from store.ingest import upsert_post, upsert_posts  # noqa: E402
 from store.validate import sha256_json  # noqa: E402
 
@@ -75,8 +75,7 @@ def main() -> None:
 
     open_store(f"sqlite:///{tmp / 'raw.db'}").dispose()  # same schema
     conn = sqlite3.connect(tmp / "raw.db")
-    conn.execute("PRAGMA journal_mode=WAL")
-    conn.execute("PRAGMA foreign_keys=ON")
+    sqlite_pragmas(conn)  # the store's own settings, so only the per-row work differs
     rows = [(p.platform, p.external_id, p.author, p.url, p.text, p.in_reply_to, p.created_at.isoformat(),
              p.fetched_at.isoformat(), None, 1, 0, json.dumps(p.raw), sha256_json(p.raw), None) for p in posts]
     t0 = time.perf_counter()
