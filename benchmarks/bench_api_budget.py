@@ -21,15 +21,15 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import select  # noqa: E402
 
-from collectors.budget import DEFAULT_LIMITS, Load, compare  # noqa: E402
-from collectors.config import pack_queries  # noqa: E402
-from collectors.pipeline import set_post_hook  # noqa: E402
-from collectors.scheduler import Collectors, Settings, run_source, sync_sources  # noqa: E402
-from collectors.config import SourceSpec  # noqa: E402
-from simulator import Scenario, SimClock, SimServer  # noqa: E402
-from simulator.scenario import START  # noqa: E402
-from store.db import open_store, session_scope  # noqa: E402
-from store.models import Post  # noqa: E402
+from shadowtally.collectors.budget import DEFAULT_LIMITS, Load, compare  # noqa: E402
+from shadowtally.collectors.config import pack_queries  # noqa: E402
+from shadowtally.collectors.pipeline import set_post_hook  # noqa: E402
+from shadowtally.collectors.scheduler import Collectors, Settings, run_source, sync_sources  # noqa: E402
+from shadowtally.collectors.config import SourceSpec  # noqa: E402
+from shadowtally.simulator import Scenario, SimClock, SimServer  # noqa: E402
+from shadowtally.simulator.scenario import START  # noqa: E402
+from shadowtally.store.db import open_store, session_scope  # noqa: E402
+from shadowtally.store.models import Post  # noqa: E402
 
 TOKEN = "bench"
 

@@ -17,8 +17,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from elections import load_election, load_release  # noqa: E402
-from reconcile.official import check_release  # noqa: E402
+from shadowtally.elections import load_election, load_release  # noqa: E402
+from shadowtally.reconcile.official import check_release  # noqa: E402
 
 HEADING = "## Caucus-math checks"
 

@@ -22,10 +22,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from collectors.x import post_from_tweet  # noqa: E402
-from store.db import open_store, session_scope, sqlite_pragmas  # noqa: E402
-from store.ingest import upsert_post, upsert_posts  # noqa: E402
-from store.validate import sha256_json  # noqa: E402
+from shadowtally.collectors.x import post_from_tweet  # noqa: E402
+from shadowtally.store.db import open_store, session_scope, sqlite_pragmas  # noqa: E402
+from shadowtally.store.ingest import upsert_post, upsert_posts  # noqa: E402
+from shadowtally.store.validate import sha256_json  # noqa: E402
 
 
 def tweets(n: int) -> list[dict]:

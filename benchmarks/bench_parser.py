@@ -25,8 +25,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from elections import load_election  # noqa: E402
-from parsers import PostInput, build_pipeline  # noqa: E402
+from shadowtally.elections import load_election  # noqa: E402
+from shadowtally.parsers import PostInput, build_pipeline  # noqa: E402
 
 DATA = ROOT / "tests" / "data" / "parsers"
 

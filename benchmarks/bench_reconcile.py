@@ -23,11 +23,11 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the replay package may be newer than the editable install's map
 
-from elections import load_election  # noqa: E402
-from reconcile.compare import reconcile  # noqa: E402
-from reconcile.shadow import build_shadow, rulepack_allocator  # noqa: E402
-from replay import ScenarioConfig, generate  # noqa: E402
-from replay.oracle import oracle_claims  # noqa: E402
+from shadowtally.elections import load_election  # noqa: E402
+from shadowtally.reconcile.compare import reconcile  # noqa: E402
+from shadowtally.reconcile.shadow import build_shadow, rulepack_allocator  # noqa: E402
+from shadowtally.replay import ScenarioConfig, generate  # noqa: E402
+from shadowtally.replay.oracle import oracle_claims  # noqa: E402
 
 SECTION = "## Tally and reconciliation"
 

@@ -24,18 +24,18 @@ sys.path.insert(0, str(ROOT))
 
 from sqlmodel import col, select  # noqa: E402
 
-import elections as defs  # noqa: E402
-import replay  # noqa: E402
-from collectors import pipeline  # noqa: E402
-from parsers import build_pipeline  # noqa: E402
-from parsers.accounts import Account, norm_handle  # noqa: E402
-from shadowtally.demo import detection, wrong_numbers  # noqa: E402
-from shadowtally.tally import compute  # noqa: E402
-from store.db import open_store, session_scope  # noqa: E402
-from store.elections import load_election  # noqa: E402
-from store.ingest import upsert_post, upsert_release  # noqa: E402
-from store.models import Claim, Post  # noqa: E402
-from store.validate import PostIn, ReleaseIn, release_results  # noqa: E402
+from shadowtally import elections as defs  # noqa: E402
+from shadowtally import replay  # noqa: E402
+from shadowtally.collectors import pipeline  # noqa: E402
+from shadowtally.parsers import build_pipeline  # noqa: E402
+from shadowtally.parsers.accounts import Account, norm_handle  # noqa: E402
+from shadowtally.services.demo import detection, wrong_numbers  # noqa: E402
+from shadowtally.services.tally import compute  # noqa: E402
+from shadowtally.store.db import open_store, session_scope  # noqa: E402
+from shadowtally.store.elections import load_election  # noqa: E402
+from shadowtally.store.ingest import upsert_post, upsert_release  # noqa: E402
+from shadowtally.store.models import Claim, Post  # noqa: E402
+from shadowtally.store.validate import PostIn, ReleaseIn, release_results  # noqa: E402
 
 
 def run(seed: int, share: float, db: Path) -> dict[str, object]:

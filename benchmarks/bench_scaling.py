@@ -21,7 +21,7 @@ memory is that size's alone. Reported per size:
   (1.0 = linear);
 * store path, per backend: load (posts with ``upsert_posts``, claims with
   ``replace_claims_many``, the release with ``upsert_release``), then
-  ``shadowtally.tally.compute`` split into the claim query (database + driver, measured
+  ``shadowtally.services.tally.compute`` split into the claim query (database + driver, measured
   by running the same SQL on the raw DBAPI cursor), the rows → ClaimRecord rest of
   ``claim_records``, ``build_shadow``, ``release_rows`` and ``reconcile``; and a check
   that the store path finds the same statuses as the pure core.
@@ -58,11 +58,11 @@ from urllib.parse import quote
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))  # the replay package may be newer than the editable install's map
 
-from elections import Election, Precinct, ReleaseInfo, ReleaseRow, load_election, load_release  # noqa: E402
-from reconcile.compare import reconcile  # noqa: E402
-from reconcile.shadow import ClaimRecord, build_shadow, rulepack_allocator  # noqa: E402
-from replay.formats import PrecinctTrue  # noqa: E402
-from replay.scenario import (CAPTAIN_NAMES, OUTLETS, PLATFORM_WEIGHTS, PLATFORMS, POST_START,  # noqa: E402
+from shadowtally.elections import Election, Precinct, ReleaseInfo, ReleaseRow, load_election, load_release  # noqa: E402
+from shadowtally.reconcile.compare import reconcile  # noqa: E402
+from shadowtally.reconcile.shadow import ClaimRecord, build_shadow, rulepack_allocator  # noqa: E402
+from shadowtally.replay.formats import PrecinctTrue  # noqa: E402
+from shadowtally.replay.scenario import (CAPTAIN_NAMES, OUTLETS, PLATFORM_WEIGHTS, PLATFORMS, POST_START,  # noqa: E402
                              truth_of, unit_slug)
 
 SECTION = "## Tally and reconciliation"
@@ -347,7 +347,7 @@ def _pg_schema(base: str) -> tuple[str, Callable[[], None]]:
     """A fresh schema on ``base`` and a function that drops it (never touches other schemas)."""
     from sqlalchemy import create_engine, text
 
-    from store.db import resolve_url
+    from shadowtally.store.db import resolve_url
 
     schema = f"bench_scaling_{uuid.uuid4().hex[:10]}"
     admin = create_engine(resolve_url(base))
@@ -367,11 +367,11 @@ def run_store(n: int, backend: str, pg: str) -> dict[str, Any]:
     """One size of the store path on one backend, in this process."""
     from sqlalchemy import text
 
-    import shadowtally.tally as tally
-    from store.db import open_store, session_scope
-    from store.elections import load_election as store_election
-    from store.ingest import replace_claims_many, upsert_posts, upsert_release
-    from store.validate import ClaimIn, PostIn, ReleaseIn, release_results
+    import shadowtally.services.tally as tally
+    from shadowtally.store.db import open_store, session_scope
+    from shadowtally.store.elections import load_election as store_election
+    from shadowtally.store.ingest import replace_claims_many, upsert_posts, upsert_release
+    from shadowtally.store.validate import ClaimIn, PostIn, ReleaseIn, release_results
 
     tmp = Path(tempfile.mkdtemp(prefix="bench_scaling_"))
     drop: Callable[[], None] = lambda: None  # noqa: E731
@@ -495,9 +495,9 @@ def _claim_query_time(engine: Any, backend: str) -> tuple[float, list[str]]:
     ORM), fetching every row; on PostgreSQL also its EXPLAIN ANALYZE top lines."""
     from sqlmodel import Session
 
-    from shadowtally.tally import accepted_claims_query
+    from shadowtally.services.tally import accepted_claims_query
 
-    query = accepted_claims_query()  # the statement shadowtally.tally.claim_records runs
+    query = accepted_claims_query()  # the statement shadowtally.services.tally.claim_records runs
     with Session(engine) as s:
         compiled = query.compile(dialect=engine.dialect, compile_kwargs={"render_postcompile": True})
         sql, params = str(compiled), compiled.params
@@ -655,7 +655,7 @@ def main() -> None:
         lines += ["", "Store path, load: one transaction per copy of Iowa (~20,000 posts); posts with "
                   "`upsert_posts`, claims with `replace_claims_many` (corrections after the claims they name), "
                   "the release with `upsert_release`; wall time:", "", *load_table(store),
-                  "", "Store path, `shadowtally.tally.compute(latest_only=True)` (store → claim records → shadow → "
+                  "", "Store path, `shadowtally.services.tally.compute(latest_only=True)` (store → claim records → shadow → "
                   "reconcile with the one release), wall time split by part; slope of compute against claims; "
                   "the claim query on the raw DBAPI cursor is the database and driver's share of claim_records:",
                   "", *compute_table(store)]

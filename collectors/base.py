@@ -16,7 +16,7 @@ from typing import Any, Callable, Protocol
 from sqlmodel import Session
 
 from shadowtally.errors import ShadowTallyError
-from store.models import Source
+from shadowtally.store.models import Source
 
 Clock = Callable[[], datetime]
 

@@ -18,7 +18,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from collectors.config import SEARCH_QUERY_LIMIT
+from shadowtally.collectors.config import SEARCH_QUERY_LIMIT
 
 DEFAULT_LIMITS = {"timeline": (1500, 900), "search": (450, 900), "list": (900, 900)}
 LIST_MAX_MEMBERS = 5000

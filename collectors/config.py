@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from shadowtally.errors import ConfigError, InvalidValue
-from store.validate import SOURCE_KINDS, SourceIn
+from shadowtally.store.validate import SOURCE_KINDS, SourceIn
 
 DEFAULT_CONFIG = "shadowtally.toml"
 DEFAULT_X_API_URL = "https://api.twitter.com"

@@ -24,13 +24,13 @@ import feedparser
 import requests
 from sqlmodel import Session, select
 
-from collectors.base import Clock, PassResult
-from collectors.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Backoff, fetch, new_session
-from collectors.pipeline import on_new_post
-from store.ingest import upsert_post
-from store.models import Post, Source
-from store.sources import set_cursor
-from store.validate import PostIn
+from shadowtally.collectors.base import Clock, PassResult
+from shadowtally.collectors.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Backoff, fetch, new_session
+from shadowtally.collectors.pipeline import on_new_post
+from shadowtally.store.ingest import upsert_post
+from shadowtally.store.models import Post, Source
+from shadowtally.store.sources import set_cursor
+from shadowtally.store.validate import PostIn
 
 DID_URL = re.compile(r"/profile/(did:[a-z0-9]+:[A-Za-z0-9._:%-]+)/rss")
 

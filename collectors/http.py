@@ -17,7 +17,7 @@ from typing import Callable, TypeVar
 
 import requests
 
-from collectors.base import RateLimited, Rejected, Unavailable
+from shadowtally.collectors.base import RateLimited, Rejected, Unavailable
 
 T = TypeVar("T")
 

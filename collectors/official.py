@@ -27,15 +27,15 @@ from typing import Any, Iterator
 import requests
 from sqlmodel import Session, select
 
-import elections as defs
-from collectors.base import Clock, PassResult, Rejected
-from collectors.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Backoff, fetch, new_session
+import shadowtally.elections as defs
+from shadowtally.collectors.base import Clock, PassResult, Rejected
+from shadowtally.collectors.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Backoff, fetch, new_session
 from shadowtally.errors import InvalidValue
-from store.elections import load_election
-from store.ingest import upsert_release
-from store.models import OfficialRelease, OfficialResult, Source
-from store.sources import set_cursor
-from store.validate import ReleaseIn, ResultIn
+from shadowtally.store.elections import load_election
+from shadowtally.store.ingest import upsert_release
+from shadowtally.store.models import OfficialRelease, OfficialResult, Source
+from shadowtally.store.sources import set_cursor
+from shadowtally.store.validate import ReleaseIn, ResultIn
 
 ROUND_HEADERS = {"first expression": "first", "final expression": "final", "sde": "sde"}
 MEASURES = ("first", "final", "sde")

@@ -20,9 +20,9 @@ from typing import Any, Callable, Iterable
 
 from sqlmodel import Session, select
 
-from store.ingest import record_findings, replace_claims
-from store.models import Claim, Post
-from store.validate import ClaimIn, FindingIn
+from shadowtally.store.ingest import record_findings, replace_claims
+from shadowtally.store.models import Claim, Post
+from shadowtally.store.validate import ClaimIn, FindingIn
 
 log = logging.getLogger(__name__)
 
@@ -53,11 +53,11 @@ def _default_parser(election: str) -> Any | None:
         return _parser_cache[election]
     parser = None
     try:
-        import parsers  # noqa: PLC0415 - optional until the parser lands
+        from shadowtally import parsers  # noqa: PLC0415 - optional until the parser lands
 
         build = getattr(parsers, "build_pipeline", None)
         if build is not None:
-            import elections as defs  # noqa: PLC0415
+            from shadowtally import elections as defs  # noqa: PLC0415
 
             parser = build(defs.load_election(election))
     except ImportError:
@@ -74,7 +74,7 @@ _THREAD_NUMBER = re.compile(r"\s*\d{1,2}/\d{1,2}\b(?!/)")
 
 
 def _parsed(claim: Claim) -> Any:
-    from parsers import ParsedClaim  # noqa: PLC0415
+    from shadowtally.parsers import ParsedClaim  # noqa: PLC0415
 
     return ParsedClaim(claim.county, claim.precinct, claim.round, dict(claim.counts), claim.status,
                        claim.confidence, claim.rule, tuple(tuple(e) for e in claim.evidence))  # type: ignore[misc]
@@ -82,7 +82,7 @@ def _parsed(claim: Claim) -> Any:
 
 def post_input(post: Post) -> Any:
     """A stored post as the parser reads it (``parsers.PostInput``)."""
-    from parsers import PostInput  # noqa: PLC0415
+    from shadowtally.parsers import PostInput  # noqa: PLC0415
 
     return PostInput(id=post.external_id, text=post.text or "", author=post.author or "",
                      created_at=post.created_at.isoformat() if post.created_at else None,
@@ -96,7 +96,7 @@ def _context(session: Session, post: Post, parser: Any | None = None) -> Any | N
     The thread's precinct comes from the parent's claims; a parent without claims (a
     thread's head, "Results from Ames 1-1 🧵") is read again by ``parser`` for the
     precinct it names, since no claim row records that."""
-    from parsers import ThreadContext  # noqa: PLC0415
+    from shadowtally.parsers import ThreadContext  # noqa: PLC0415
 
     precinct = None
     earlier: list[Post] = []
@@ -143,7 +143,7 @@ def math_findings(post: Post, claims: Iterable[Any]) -> list[FindingIn]:
     precinct's own numbers don't add up, which in 2020 marked the sheets the recanvass
     changed. Subjects are ``post:<platform>:<external id>|<county>|<precinct>``, so a
     re-parse (an edit) resolves the findings of its earlier text (:func:`math_scope`)."""
-    from parsers.plausibility import is_math_problem  # noqa: PLC0415 - the parser loads spaCy; only when used
+    from shadowtally.parsers.plausibility import is_math_problem  # noqa: PLC0415 - the parser loads spaCy; only when used
 
     by_unit: dict[tuple[str, str], list[Any]] = {}
     for c in claims:

@@ -27,21 +27,21 @@ from apscheduler.triggers.interval import IntervalTrigger
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from collectors.base import Clock, CollectError, Collector, Disabled, PassResult, RateLimited
-from collectors.config import Config, SourceSpec
-from collectors.feeds import FeedCollector
-from collectors.http import DEFAULT_TIMEOUT, Backoff
-from collectors.official import OfficialCollector
-from collectors.x import XCollector
+from shadowtally.collectors.base import Clock, CollectError, Collector, Disabled, PassResult, RateLimited
+from shadowtally.collectors.config import Config, SourceSpec
+from shadowtally.collectors.feeds import FeedCollector
+from shadowtally.collectors.http import DEFAULT_TIMEOUT, Backoff
+from shadowtally.collectors.official import OfficialCollector
+from shadowtally.collectors.x import XCollector
 from shadowtally.errors import ConfigError
-from store.db import open_store, resolve_url, session_scope
-from store.ingest import upsert_source
-from store.models import Source
-from store.sources import heartbeat_fresh, record_error, record_success, update_health
+from shadowtally.store.db import open_store, resolve_url, session_scope
+from shadowtally.store.ingest import upsert_source
+from shadowtally.store.models import Source
+from shadowtally.store.sources import heartbeat_fresh, record_error, record_success, update_health
 
 log = logging.getLogger(__name__)
 
-JOB_FUNC = "collectors.scheduler:scheduled_pass"
+JOB_FUNC = "shadowtally.collectors.scheduler:scheduled_pass"
 JOB_TABLE = "apscheduler_jobs"
 RECONCILE_EXECUTOR = "reconcile"  # the reconcile job's own worker (see build_scheduler)
 FEED_EXECUTOR = "feeds"            # RSS/Atom polls; the X API and official releases keep "default"
@@ -320,7 +320,7 @@ def build_scheduler(db_url: str, source_ids: Iterable[int], settings: Settings, 
                       args=[url, s.id], id=job_id, name=source_name(s), replace_existing=True,
                       coalesce=True, max_instances=1, misfire_grace_time=max(30, s.interval_s),
                       next_run_time=first, executor=FEED_EXECUTOR if s.kind == "feed" else "default")
-    sched.add_job("collectors.scheduler:reconcile_pass", trigger=IntervalTrigger(seconds=reconcile_every),
+    sched.add_job("shadowtally.collectors.scheduler:reconcile_pass", trigger=IntervalTrigger(seconds=reconcile_every),
                   args=[url], id="reconcile", replace_existing=True, coalesce=True, max_instances=1,
                   misfire_grace_time=None, executor=RECONCILE_EXECUTOR)
     wanted.add("reconcile")

@@ -24,14 +24,14 @@ import requests
 import tweepy
 from sqlmodel import Session
 
-from collectors.base import Clock, CollectError, Disabled, PassResult, RateLimited, Rejected
-from collectors.config import DEFAULT_X_API_URL, TOKEN_ENV
-from collectors.http import DEFAULT_TIMEOUT, Backoff, with_retries
-from collectors.pipeline import on_new_post
-from store.ingest import upsert_post
-from store.models import Source
-from store.sources import set_cursor
-from store.validate import PostIn
+from shadowtally.collectors.base import Clock, CollectError, Disabled, PassResult, RateLimited, Rejected
+from shadowtally.collectors.config import DEFAULT_X_API_URL, TOKEN_ENV
+from shadowtally.collectors.http import DEFAULT_TIMEOUT, Backoff, with_retries
+from shadowtally.collectors.pipeline import on_new_post
+from shadowtally.store.ingest import upsert_post
+from shadowtally.store.models import Source
+from shadowtally.store.sources import set_cursor
+from shadowtally.store.validate import PostIn
 
 TWEEPY_HOST = "https://api.twitter.com"
 EXPANSIONS = ["author_id", "attachments.media_keys", "referenced_tweets.id"]

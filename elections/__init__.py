@@ -144,12 +144,12 @@ class Election:
 
 
 def _data(slug: str) -> resources.abc.Traversable:
-    return resources.files("elections") / "data" / slug
+    return resources.files(__name__) / "data" / slug
 
 
 def available_elections() -> list[str]:
     """Slugs of every bundled election."""
-    root = resources.files("elections") / "data"
+    root = resources.files(__name__) / "data"
     return sorted(p.name for p in root.iterdir() if (p / "election.json").is_file())
 
 

@@ -31,16 +31,16 @@ from typing import Mapping, Sequence
 import spacy
 from spacy.util import compile_infix_regex
 
-from elections import Election
-from parsers import classify
-from parsers.accounts import Account, norm_handle
-from parsers.candidates import AliasIndex, FuzzyNames, build_alias_index, phrase_patterns
-from parsers.corrections import is_correction
-from parsers.counts import Atom, Facts, Pair, atoms_from, mask, pair_counts
-from parsers.plausibility import check_claim, check_rounds, is_math_problem
-from parsers.precincts import PrecinctIndex, PrecinctRef
-from parsers.rounds import find_round_labels
-from reconcile.rulepacks import RulePack, get_pack
+from shadowtally.elections import Election
+from shadowtally.parsers import classify
+from shadowtally.parsers.accounts import Account, norm_handle
+from shadowtally.parsers.candidates import AliasIndex, FuzzyNames, build_alias_index, phrase_patterns
+from shadowtally.parsers.corrections import is_correction
+from shadowtally.parsers.counts import Atom, Facts, Pair, atoms_from, mask, pair_counts
+from shadowtally.parsers.plausibility import check_claim, check_rounds, is_math_problem
+from shadowtally.parsers.precincts import PrecinctIndex, PrecinctRef
+from shadowtally.parsers.rounds import find_round_labels
+from shadowtally.reconcile.rulepacks import RulePack, get_pack
 
 __all__ = ["PostInput", "ThreadContext", "ParsedClaim", "ParseResult", "Parser", "build_pipeline", "ACCEPT_AT"]
 

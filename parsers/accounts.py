@@ -6,7 +6,7 @@ import csv
 import io
 from dataclasses import dataclass
 
-from elections import Election
+from shadowtally.elections import Election
 
 __all__ = ["Account", "AccountError", "load_accounts", "norm_handle"]
 

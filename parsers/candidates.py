@@ -14,7 +14,7 @@ from typing import Iterable
 
 from rapidfuzz import fuzz, process
 
-from elections import Election
+from shadowtally.elections import Election
 
 __all__ = ["AliasIndex", "FuzzyNames", "build_alias_index", "phrase_patterns"]
 

@@ -85,7 +85,7 @@ def mask(text: str, *, keep_tags: frozenset[str], extra_spans: list[tuple[int, i
     Every pattern runs over the original text (never over a half-blanked one, whose
     long runs of spaces would make ``\\s*`` patterns backtrack).
     """
-    from parsers.corrections import WAS_NOT_RE  # local: avoids an import cycle at package init
+    from shadowtally.parsers.corrections import WAS_NOT_RE  # local: avoids an import cycle at package init
 
     chars = list(text)
     facts = Facts()

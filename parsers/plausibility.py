@@ -41,10 +41,10 @@ from __future__ import annotations
 
 from typing import Callable, Mapping
 
-from elections import Precinct
-from reconcile.rulepacks.base import RulePack
-from reconcile.rules import check_result
-from reconcile.types import Alignment, Result
+from shadowtally.elections import Precinct
+from shadowtally.reconcile.rulepacks.base import RulePack
+from shadowtally.reconcile.rules import check_result
+from shadowtally.reconcile.types import Alignment, Result
 
 __all__ = ["Check", "EXTRA_CHECKS", "check_claim", "check_rounds", "is_math_problem", "register_check", "PEOPLE_PER_DELEGATE_MAX",
            "MATH_RULES_FULL", "MATH_RULES_ORDER_ONLY"]

@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from elections import Election, Precinct
+from shadowtally.elections import Election, Precinct
 
 __all__ = ["PrecinctIndex", "PrecinctRef", "normalize"]
 

@@ -13,10 +13,10 @@ Pure functions over frozen dataclasses; no database, network or clock. Start wit
 
 from __future__ import annotations
 
-from reconcile.official import ReleaseCheck, check_release, implied_delegates, result_from_row, unit_json
-from reconcile.rulepacks import RulePack, get_pack
-from reconcile.rules import RULES, Rule, check_duplicates, check_result, duplicate_groups
-from reconcile.types import STATUSES, Alignment, Finding, Outcome, Result, Tie, UnitCheck
+from shadowtally.reconcile.official import ReleaseCheck, check_release, implied_delegates, result_from_row, unit_json
+from shadowtally.reconcile.rulepacks import RulePack, get_pack
+from shadowtally.reconcile.rules import RULES, Rule, check_duplicates, check_result, duplicate_groups
+from shadowtally.reconcile.types import STATUSES, Alignment, Finding, Outcome, Result, Tie, UnitCheck
 
 __all__ = [
     "RULES", "STATUSES", "Alignment", "Finding", "Outcome", "ReleaseCheck", "Result", "Rule", "RulePack", "Tie",

@@ -44,9 +44,9 @@ from datetime import datetime, timedelta
 from statistics import median
 from typing import Iterable, Literal, Mapping, Sequence
 
-from elections import Election, ReleaseInfo, ReleaseRow
-from reconcile.official import implied_delegates as official_implied
-from reconcile.shadow import Evidence, FindingRecord, ShadowPrecinct, ShadowTally, cyclic_gc_paused
+from shadowtally.elections import Election, ReleaseInfo, ReleaseRow
+from shadowtally.reconcile.official import implied_delegates as official_implied
+from shadowtally.reconcile.shadow import Evidence, FindingRecord, ShadowPrecinct, ShadowTally, cyclic_gc_paused
 
 __all__ = [
     "FieldDiff", "PrecinctRecon", "Reconciliation", "Status", "STATUSES", "SDE_TOLERANCE",

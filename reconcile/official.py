@@ -15,10 +15,10 @@ from collections import Counter
 from dataclasses import dataclass, replace
 from typing import Iterable, Mapping, Sequence
 
-from elections import Election, Precinct, ReleaseRow
-from reconcile.rulepacks import RulePack, get_pack
-from reconcile.rules import check_duplicates, check_result, unit_delegates
-from reconcile.types import Finding, Result, Status, UnitCheck
+from shadowtally.elections import Election, Precinct, ReleaseRow
+from shadowtally.reconcile.rulepacks import RulePack, get_pack
+from shadowtally.reconcile.rules import check_duplicates, check_result, unit_delegates
+from shadowtally.reconcile.types import Finding, Result, Status, UnitCheck
 
 
 def implied_delegates(sde: Mapping[str, float], ratio: float) -> dict[str, int]:

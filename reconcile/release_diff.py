@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Mapping, Sequence
 
-from elections import ReleaseRow
+from shadowtally.elections import ReleaseRow
 
 __all__ = ["ReleaseDiff", "UnitChange", "diff_releases"]
 

@@ -20,8 +20,8 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable, Mapping, Sequence
 
-from reconcile.rulepacks.base import RulePack
-from reconcile.types import Alignment, Finding, Outcome, Result, Severity, Status, UnitCheck
+from shadowtally.reconcile.rulepacks.base import RulePack
+from shadowtally.reconcile.types import Alignment, Finding, Outcome, Result, Severity, Status, UnitCheck
 
 # SDE are published to 4 decimals, so allow for that rounding (and float noise).
 SDE_TOLERANCE = 0.00015

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable, Iterator, Literal, Mapping, Sequence
 
-from elections import Election, Precinct
+from shadowtally.elections import Election, Precinct
 
 __all__ = [
     "ClaimRecord", "Evidence", "FindingRecord", "RoundConflict", "ShadowPrecinct", "ShadowTally",
@@ -276,8 +276,8 @@ def rulepack_allocator(election: Election) -> Allocate:
     Returns None when a coin toss decides the unit or nothing is computable. For a
     satellite the delegates follow the attendance bands of the first alignment.
     """
-    from reconcile.rulepacks import get_pack
-    from reconcile.types import Alignment
+    from shadowtally.reconcile.rulepacks import get_pack
+    from shadowtally.reconcile.types import Alignment
 
     pack = get_pack(election.rule_pack)
 

@@ -8,9 +8,9 @@ Pure: no clock, network or database. :mod:`replay.clock` maps scenario time to a
 accelerated wall clock; the simulator and CLI (elsewhere) serve and drive it.
 """
 
-from replay.clock import NIGHT_END, NIGHT_START, ReplayClock, accelerate, default_clock
-from replay.scenario import POST_END, POST_START, Injection, Scenario, ScenarioConfig, generate, to_jsonl
-from replay.truth import AuthorInfo, Discrepancy, ExpectedRecon, GeneratedPost, PostTruth, TruthClaim
+from shadowtally.replay.clock import NIGHT_END, NIGHT_START, ReplayClock, accelerate, default_clock
+from shadowtally.replay.scenario import POST_END, POST_START, Injection, Scenario, ScenarioConfig, generate, to_jsonl
+from shadowtally.replay.truth import AuthorInfo, Discrepancy, ExpectedRecon, GeneratedPost, PostTruth, TruthClaim
 
 __all__ = [
     "AuthorInfo", "Discrepancy", "ExpectedRecon", "GeneratedPost", "Injection", "NIGHT_END", "NIGHT_START",

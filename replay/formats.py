@@ -14,7 +14,7 @@ import random
 from dataclasses import dataclass, field
 from typing import Callable, Mapping, Sequence
 
-from elections import Candidate, Precinct
+from shadowtally.elections import Candidate, Precinct
 
 __all__ = ["PrecinctTrue", "Rendered", "Namer", "RESULT_FORMATS", "MENTION_FORMATS", "precinct_ref"]
 

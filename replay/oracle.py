@@ -10,9 +10,9 @@ to show what accepting such a post unchecked does.
 
 from __future__ import annotations
 
-from reconcile.shadow import ClaimRecord
-from replay.formats import NOT_TALLY_MATERIAL
-from replay.scenario import Scenario
+from shadowtally.reconcile.shadow import ClaimRecord
+from shadowtally.replay.formats import NOT_TALLY_MATERIAL
+from shadowtally.replay.scenario import Scenario
 
 __all__ = ["oracle_claims"]
 

@@ -28,10 +28,10 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Mapping, Sequence
 
-from elections import Election, Precinct, ReleaseRow, load_election, load_release
-from reconcile.compare import differs, official_field
-from replay.formats import MENTION_FORMATS, NOT_TALLY_MATERIAL, RESULT_FORMATS, Namer, PrecinctTrue, Rendered, precinct_ref
-from replay.truth import AuthorInfo, Discrepancy, ExpectedRecon, GeneratedPost, PostTruth, TruthClaim
+from shadowtally.elections import Election, Precinct, ReleaseRow, load_election, load_release
+from shadowtally.reconcile.compare import differs, official_field
+from shadowtally.replay.formats import MENTION_FORMATS, NOT_TALLY_MATERIAL, RESULT_FORMATS, Namer, PrecinctTrue, Rendered, precinct_ref
+from shadowtally.replay.truth import AuthorInfo, Discrepancy, ExpectedRecon, GeneratedPost, PostTruth, TruthClaim
 
 __all__ = ["Injection", "Scenario", "ScenarioConfig", "generate", "to_jsonl", "POST_START", "POST_END", "PLATFORMS",
            "PLATFORM_WEIGHTS", "OUTLETS", "CAPTAIN_NAMES", "truth_of", "unit_slug"]

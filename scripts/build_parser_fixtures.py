@@ -19,7 +19,7 @@ import json
 import random
 from pathlib import Path
 
-from elections import load_election, load_release
+from shadowtally.elections import load_election, load_release
 
 ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "tests" / "data" / "parsers"

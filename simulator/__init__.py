@@ -7,10 +7,10 @@ handle -> DID redirect), an Atom county site, and official releases in three lay
 A :class:`~simulator.scenario.Scenario` says what appears when, on an accelerated
 clock; :class:`~simulator.server.Faults` injects the failures the collectors must survive.
 
-    python -m simulator --accounts 20 --posts 500 --speed 60
+    python -m shadowtally.simulator --accounts 20 --posts 500 --speed 60
 """
 
-from simulator.scenario import Scenario, SimClock, SimPost, SimRelease
-from simulator.server import Fault, Faults, SimServer
+from shadowtally.simulator.scenario import Scenario, SimClock, SimPost, SimRelease
+from shadowtally.simulator.server import Fault, Faults, SimServer
 
 __all__ = ["Scenario", "SimClock", "SimPost", "SimRelease", "SimServer", "Fault", "Faults"]

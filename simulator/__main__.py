@@ -1,16 +1,16 @@
-"""``python -m simulator``: serve a generated scenario until interrupted."""
+"""``python -m shadowtally.simulator``: serve a generated scenario until interrupted."""
 
 from __future__ import annotations
 
 import argparse
 import time
 
-from simulator.scenario import Scenario, SimClock
-from simulator.server import SimServer
+from shadowtally.simulator.scenario import Scenario, SimClock
+from shadowtally.simulator.server import SimServer
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(prog="python -m simulator", description=__doc__)
+    ap = argparse.ArgumentParser(prog="python -m shadowtally.simulator", description=__doc__)
     ap.add_argument("--port", type=int, default=8765)
     ap.add_argument("--accounts", type=int, default=20)
     ap.add_argument("--posts", type=int, default=500)

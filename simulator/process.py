@@ -17,8 +17,8 @@ import os
 from dataclasses import dataclass
 from typing import Any
 
-from simulator.scenario import Scenario, SimClock
-from simulator.server import SimServer
+from shadowtally.simulator.scenario import Scenario, SimClock
+from shadowtally.simulator.server import SimServer
 
 STARTUP_TIMEOUT_S = 60.0
 

@@ -14,8 +14,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Callable, Iterable
 
-import elections as defs
-
+import shadowtally.elections as defs
 START = datetime(2020, 2, 4, 1, 0, tzinfo=timezone.utc)  # 7 pm CST, Mon 3 Feb: doors close
 FIRST_ID = 1_224_500_000_000_000_000
 

@@ -30,8 +30,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs, unquote, urlsplit
 
-import elections as defs
-from simulator.scenario import Scenario, SimClock, SimPost
+import shadowtally.elections as defs
+from shadowtally.simulator.scenario import Scenario, SimClock, SimPost
 
 SEARCH_QUERY_LIMIT = 512
 

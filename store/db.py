@@ -19,7 +19,7 @@ from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine
 
 from shadowtally.errors import ConfigError, StoreUnavailable
-from store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
+from shadowtally.store import models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 DEFAULT_DB = "shadowtally.db"
 ENV_VAR = "SHADOWTALLY_DB"

@@ -6,8 +6,8 @@ from dataclasses import dataclass
 
 from sqlmodel import Session, select
 
-import elections as defs
-from store.models import Candidate, Election, Precinct
+import shadowtally.elections as defs
+from shadowtally.store.models import Candidate, Election, Precinct
 
 
 @dataclass(frozen=True)

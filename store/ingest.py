@@ -18,8 +18,8 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlmodel import Session, SQLModel, select
 
-from store.models import Claim, Finding, OfficialRelease, OfficialResult, Post, Source
-from store.validate import ClaimIn, FindingIn, PostIn, ReleaseIn, SourceIn, as_utc, sha256_json
+from shadowtally.store.models import Claim, Finding, OfficialRelease, OfficialResult, Post, Source
+from shadowtally.store.validate import ClaimIn, FindingIn, PostIn, ReleaseIn, SourceIn, as_utc, sha256_json
 
 PostChange = Literal["new", "unchanged", "revised"]
 

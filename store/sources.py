@@ -14,8 +14,8 @@ from typing import Any
 
 from sqlmodel import Session
 
-from store.models import Source
-from store.validate import as_utc
+from shadowtally.store.models import Source
+from shadowtally.store.validate import as_utc
 
 
 # How stale ``last_success`` / ``next_run`` may get while a source keeps answering "nothing new".

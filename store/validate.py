@@ -16,10 +16,10 @@ from typing import TYPE_CHECKING, Any, Iterable, Optional
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from shadowtally.errors import InvalidValue
-from store.models import CLAIM_STATUSES, ROLES, ROUNDS
+from shadowtally.store.models import CLAIM_STATUSES, ROLES, ROUNDS
 
 if TYPE_CHECKING:
-    from elections import ReleaseRow
+    from shadowtally.elections import ReleaseRow
 
 # No precinct caucus in 2020 had more than a few thousand people; a count beyond this
 # is a typo or an attack, not a result.
@@ -157,7 +157,7 @@ class ResultIn(_In):
 
 def release_results(rows: Iterable[ReleaseRow]) -> tuple[ResultIn, ...]:
     """The stored form of release rows: one ``ResultIn`` per unit and group the row lists
-    (the inverse of :func:`shadowtally.tally.release_rows`)."""
+    (the inverse of :func:`shadowtally.services.tally.release_rows`)."""
     return tuple(ResultIn.of(county=r.county, precinct=r.precinct, candidate=c, first=r.first.get(c, 0),
                              final=r.final.get(c, 0), sde=r.sde.get(c, 0.0))
                  for r in rows for c in r.first)

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import Engine
 
-from store.db import open_store, resolve_url
+from shadowtally.store.db import open_store, resolve_url
 
 PG_ENV = "SHADOWTALLY_TEST_PG"
 

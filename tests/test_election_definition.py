@@ -8,8 +8,7 @@ from pathlib import Path
 
 import pytest
 
-import elections
-
+from shadowtally import elections
 DATA = Path(__file__).parent / "data" / "foundation"
 
 

@@ -12,12 +12,12 @@ from pathlib import Path
 import feedparser
 from click.testing import CliRunner
 
-from shadowtally.cli import cli
-from shadowtally.datasette import metadata
-from store.db import open_store, session_scope
-from store.elections import load_election
-from store.ingest import record_findings, replace_claims, upsert_post, upsert_release
-from store.validate import ClaimIn, FindingIn, PostIn, ReleaseIn, ResultIn
+from shadowtally.cli.main import cli
+from shadowtally.services.datasette import metadata
+from shadowtally.store.db import open_store, session_scope
+from shadowtally.store.elections import load_election
+from shadowtally.store.ingest import record_findings, replace_claims, upsert_post, upsert_release
+from shadowtally.store.validate import ClaimIn, FindingIn, PostIn, ReleaseIn, ResultIn
 
 T0 = datetime(2020, 2, 4, 2, 15, tzinfo=timezone.utc)
 POST_URL = "https://x.com/ShawnShouse/status/1224911425432305664"

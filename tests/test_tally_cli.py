@@ -10,13 +10,13 @@ import pytest
 from click.testing import CliRunner
 from sqlmodel import select
 
-import elections
-from shadowtally.cli import cli
-from store.db import open_store, session_scope
-from store.elections import load_election
-from store.ingest import replace_claims, upsert_post, upsert_release, upsert_source
-from store.models import Finding
-from store.validate import ClaimIn, PostIn, ReleaseIn, SourceIn, release_results
+from shadowtally import elections
+from shadowtally.cli.main import cli
+from shadowtally.store.db import open_store, session_scope
+from shadowtally.store.elections import load_election
+from shadowtally.store.ingest import replace_claims, upsert_post, upsert_release, upsert_source
+from shadowtally.store.models import Finding
+from shadowtally.store.validate import ClaimIn, PostIn, ReleaseIn, SourceIn, release_results
 
 NIGHT = datetime(2020, 2, 4, 2, 0, tzinfo=timezone.utc)  # 8 pm CST, caucus night
 RELEASE_AT = datetime(2020, 2, 4, 22, 0, tzinfo=timezone.utc)

@@ -13,7 +13,7 @@ import traceback
 from typing import Any, Callable
 
 from shadowtally.errors import ShadowTallyError
-from web.live import LiveTally
+from shadowtally.web.live import LiveTally
 
 
 def error_body(error: ShadowTallyError) -> dict[str, Any]:

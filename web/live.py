@@ -29,15 +29,15 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlmodel import Session, col, select
 
-import elections as defs
-from shadowtally.atom import FeedEntry
-from shadowtally.commands.export import feed_entries
+import shadowtally.elections as defs
+from shadowtally.services.feed import FeedEntry
+from shadowtally.services.exports import feed_entries
 from shadowtally.errors import StoreUnavailable
-from shadowtally.options import loaded_election_id
-from shadowtally.tally import TallyState, compute, stored_releases
-from store.db import open_store, resolve_url, session_scope
-from store.models import Claim, Election, Finding, OfficialRelease, Post, Source
-from web import views
+from shadowtally.services.elections import loaded_election_id
+from shadowtally.services.tally import TallyState, compute, stored_releases
+from shadowtally.store.db import open_store, resolve_url, session_scope
+from shadowtally.store.models import Claim, Election, Finding, OfficialRelease, Post, Source
+from shadowtally.web import views
 
 Key = tuple[Any, ...]
 # Where `shadowtally demo` writes its night (its --db default), for a useful hint.

@@ -41,13 +41,13 @@ from urllib.parse import parse_qs, urlsplit
 
 from sqlmodel import select
 
-from shadowtally.atom import findings_feed
-from shadowtally.commands.export import EXPORT_COLUMNS, feed_entries, official_rows, shadow_rows
+from shadowtally.services.feed import findings_feed
+from shadowtally.services.exports import EXPORT_COLUMNS, feed_entries, official_rows, shadow_rows
 from shadowtally.errors import ConfigError, NotFound, ShadowTallyError
-from store.models import OfficialRelease
-from web import views
-from web.app import App, error_body
-from web.live import LiveTally
+from shadowtally.store.models import OfficialRelease
+from shadowtally.web import views
+from shadowtally.web.app import App, error_body
+from shadowtally.web.live import LiveTally
 
 Params = dict[str, str]
 
@@ -183,7 +183,7 @@ class Handler(BaseHTTPRequestHandler):
     # -- routes ----------------------------------------------------------------------
 
     def _static(self, name: str) -> None:
-        files = resources.files("web") / "static"
+        files = resources.files("shadowtally.web") / "static"
         known = {f.name: f for f in files.iterdir() if f.is_file()}
         if name not in known:  # only the files that ship, never a path the client builds
             self._json({"error": f"no static file {name!r}"}, HTTPStatus.NOT_FOUND)

@@ -1,6 +1,6 @@
 """What the live page shows, as plain JSON-able dicts.
 
-Pure: a :class:`shadowtally.tally.TallyState`, the election and what the caller read
+Pure: a :class:`shadowtally.services.tally.TallyState`, the election and what the caller read
 from the store (release URLs, stored findings, the store version, the time it computed
 the state) in; dicts out. No database, network or clock.
 
@@ -22,13 +22,13 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import Any, Iterable, Mapping, Sequence
 
-import elections as defs
-from reconcile.compare import STATUSES, PrecinctRecon, Reconciliation
-from reconcile.shadow import ROUNDS, Evidence, ShadowPrecinct
-from shadowtally.atom import FeedEntry
-from shadowtally.atom import evidence_urls  # one evidence walker for the feed and the page
+import shadowtally.elections as defs
+from shadowtally.reconcile.compare import STATUSES, PrecinctRecon, Reconciliation
+from shadowtally.reconcile.shadow import ROUNDS, Evidence, ShadowPrecinct
+from shadowtally.services.feed import FeedEntry
+from shadowtally.services.feed import evidence_urls  # one evidence walker for the feed and the page
 from shadowtally.errors import NotFound
-from shadowtally.tally import TallyState
+from shadowtally.services.tally import TallyState
 
 __all__ = [
     "STATUSES", "Filters", "ReleaseRef", "discrepancies", "filter_precincts", "findings", "gaps", "parse_filters",

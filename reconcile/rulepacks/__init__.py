@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import importlib
 
-from reconcile.rulepacks.base import RulePack
+from shadowtally.reconcile.rulepacks.base import RulePack
 
 __all__ = ["RulePack", "get_pack"]
 

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from itertools import combinations
 from typing import Iterable, Literal, Mapping
 
-from reconcile.types import Alignment, Outcome, Tie
+from shadowtally.reconcile.types import Alignment, Outcome, Tie
 
 _SCALE = 10_000  # four decimal places
 

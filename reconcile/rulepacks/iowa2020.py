@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from reconcile.rulepacks.base import RulePack
+from shadowtally.reconcile.rulepacks.base import RulePack
 
 # Satellite attendance bands from the IDP reporting app: (up to N attendees, delegates).
 SATELLITE_BANDS: tuple[tuple[int, int], ...] = ((20, 4), (40, 5), (60, 6), (80, 7), (100, 8))

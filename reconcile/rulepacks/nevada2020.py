@@ -14,6 +14,6 @@ Same thresholds, formula and 4-decimal remainders as Iowa, with three difference
 
 from __future__ import annotations
 
-from reconcile.rulepacks.base import RulePack
+from shadowtally.reconcile.rulepacks.base import RulePack
 
 PACK = RulePack(name="nevada-2020", tie_breaker="card draw", too_many_viable="add_delegates")

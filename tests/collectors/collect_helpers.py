@@ -11,14 +11,14 @@ ROOT = Path(__file__).resolve().parents[2]
 
 from sqlalchemy.engine import Engine
 
-import elections as defs
-from collectors import pipeline
-from collectors.config import parse_config
-from collectors.http import Backoff
-from collectors.scheduler import Settings, sync_sources
-from simulator import SimServer
-from store.db import session_scope
-from store.elections import load_election
+import shadowtally.elections as defs
+from shadowtally.collectors import pipeline
+from shadowtally.collectors.config import parse_config
+from shadowtally.collectors.http import Backoff
+from shadowtally.collectors.scheduler import Settings, sync_sources
+from shadowtally.simulator import SimServer
+from shadowtally.store.db import session_scope
+from shadowtally.store.elections import load_election
 
 TOKEN = "test-bearer-token-do-not-log"
 
@@ -45,7 +45,7 @@ def add_sources(engine: Engine, toml: str) -> list[int]:
 @contextmanager
 def parsing_into(engine: Engine) -> Iterator[Engine]:
     """Iowa 2020 loaded into ``engine`` and the real parser on the collection hand-off, reset afterwards."""
-    from parsers import build_pipeline  # the parser loads spaCy; only the tests that parse pay for it
+    from shadowtally.parsers import build_pipeline  # the parser loads spaCy; only the tests that parse pay for it
 
     with session_scope(engine) as s:
         load_election(s, "iowa-2020")

@@ -12,9 +12,9 @@ import pytest
 from collect_helpers import TOKEN, settings_for
 from sqlalchemy.engine import Engine
 
-from collectors.scheduler import Collectors
-from simulator import Scenario, SimClock, SimServer
-from store.db import open_store
+from shadowtally.collectors.scheduler import Collectors
+from shadowtally.simulator import Scenario, SimClock, SimServer
+from shadowtally.store.db import open_store
 
 
 @pytest.fixture(scope="session")

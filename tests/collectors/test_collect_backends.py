@@ -5,9 +5,9 @@ from __future__ import annotations
 from collect_helpers import add_sources, now
 from sqlmodel import func, select
 
-from collectors.scheduler import run_source
-from store.db import session_scope
-from store.models import OfficialRelease, Post, Source
+from shadowtally.collectors.scheduler import run_source
+from shadowtally.store.db import session_scope
+from shadowtally.store.models import OfficialRelease, Post, Source
 
 
 def test_x_feed_and_release_passes_are_idempotent(sim, scenario, collectors, engine):

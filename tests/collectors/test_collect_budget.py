@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collectors.budget import Load, calls, per_query, plan, requests_per_poll
+from shadowtally.collectors.budget import Load, calls, per_query, plan, requests_per_poll
 
 
 def test_hand_worked_2000_accounts():

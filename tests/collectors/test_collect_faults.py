@@ -8,9 +8,9 @@ from datetime import datetime, timedelta, timezone
 from collect_helpers import add_sources, now, settings_for
 from sqlmodel import func, select
 
-from collectors.scheduler import Collectors, run_source
-from store.db import session_scope
-from store.models import OfficialRelease, Post, Source
+from shadowtally.collectors.scheduler import Collectors, run_source
+from shadowtally.store.db import session_scope
+from shadowtally.store.models import OfficialRelease, Post, Source
 
 
 def _count(engine, platform: str | None = None) -> int:
@@ -60,7 +60,7 @@ def test_429_without_reset_header_waits_a_window_not_a_loop(sim, store, scenario
 
 def test_rate_window_spent_mid_pagination_keeps_pages_but_not_cursor(store, scenario):
     """Fault: the real window runs out between pages -> stored pages kept, since_id not advanced."""
-    from simulator import SimServer
+    from shadowtally.simulator import SimServer
     with SimServer(scenario, limits={"timeline": (2, 900.0)}, bearer_token="t") as sim:
         cols = Collectors(settings_for(sim, token="t"))
         sid = _account(store, scenario)

@@ -5,10 +5,10 @@ from __future__ import annotations
 from collect_helpers import add_sources, now
 from sqlmodel import select
 
-from collectors.feeds import html_to_text
-from collectors.scheduler import run_source
-from store.db import session_scope
-from store.models import Post, Source
+from shadowtally.collectors.feeds import html_to_text
+from shadowtally.collectors.scheduler import run_source
+from shadowtally.store.db import session_scope
+from shadowtally.store.models import Post, Source
 
 
 def test_mastodon_feed_stores_plain_text_and_honours_etag(sim, store, scenario, collectors):

@@ -8,12 +8,12 @@ import pytest
 from collect_helpers import add_sources, now
 from sqlmodel import func, select
 
-import elections as defs
-from collectors.base import Rejected
-from collectors.official import parse_release
-from collectors.scheduler import run_source
-from store.db import session_scope
-from store.models import OfficialRelease, OfficialResult
+import shadowtally.elections as defs
+from shadowtally.collectors.base import Rejected
+from shadowtally.collectors.official import parse_release
+from shadowtally.collectors.scheduler import run_source
+from shadowtally.store.db import session_scope
+from shadowtally.store.models import OfficialRelease, OfficialResult
 
 SHARED = Path(__file__).resolve().parents[3] / "shared" / "data" / "iowa2020"
 E = defs.load_election("iowa-2020")
@@ -35,7 +35,7 @@ def test_each_layout_gives_the_bundled_numbers(sim, store, collectors, path):
             assert (r.first, r.final) == (t.first[c], t.final[c]) and r.sde == pytest.approx(t.sde[c])
     # the same body again (no ETag sent on a fresh collector) is deduplicated by hash
     with session_scope(store) as s:
-        src = s.get(__import__("store.models").models.Source, sid)
+        src = s.get(__import__("shadowtally.store.models").store.models.Source, sid)
         src.cursor = {}
         s.add(src)
     again = run_source(store, sid, collectors, now=now)
@@ -56,7 +56,7 @@ def test_real_release_files_parse():
 def _csv(label: str = "62pct") -> str:
     import gzip
     import importlib.resources as ir
-    compact = gzip.decompress((ir.files("elections") / "data" / "iowa-2020" / "releases" / f"{label}.csv.gz").read_bytes()).decode()
+    compact = gzip.decompress((ir.files("shadowtally.elections") / "data" / "iowa-2020" / "releases" / f"{label}.csv.gz").read_bytes()).decode()
     keys = E.candidate_keys
     lines = [",," + ",".join(["First Expression"] * 14 + ["Final Expression"] * 14 + ["SDE"] * 14),
              ",," + ",".join(list(keys) * 3), "County,Precinct" + "," * 42]

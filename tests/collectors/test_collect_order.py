@@ -11,11 +11,11 @@ from collect_helpers import TOKEN, add_sources, now, parsing_into, settings_for
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from collectors.scheduler import Collectors, run_source
-from simulator import SimServer
-from simulator.scenario import Scenario, SimAccount, SimClock, SimPost
-from store.db import session_scope
-from store.models import Claim, Post
+from shadowtally.collectors.scheduler import Collectors, run_source
+from shadowtally.simulator import SimServer
+from shadowtally.simulator.scenario import Scenario, SimAccount, SimClock, SimPost
+from shadowtally.store.db import session_scope
+from shadowtally.store.models import Claim, Post
 
 HEAD = "Results from Hartford II/Lincoln (Iowa Co.) #IACaucus 🧵"
 REPLY = "1/2 1st alignment: Buttigieg 13, Biden 8, Warren 6, Sanders 5, Klobuchar 4, Yang 3"

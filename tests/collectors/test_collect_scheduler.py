@@ -11,11 +11,11 @@ from click.testing import CliRunner
 from sqlalchemy import text
 from sqlmodel import func, select
 
-from collectors import scheduler as sched_mod
-from collectors.scheduler import build_scheduler, default_jitter, next_poll
-from shadowtally.cli import cli
-from store.db import session_scope
-from store.models import Post, Source
+from shadowtally.collectors import scheduler as sched_mod
+from shadowtally.collectors.scheduler import build_scheduler, default_jitter, next_poll
+from shadowtally.cli.main import cli
+from shadowtally.store.db import session_scope
+from shadowtally.store.models import Post, Source
 
 
 def test_next_poll_is_pure():
@@ -37,7 +37,7 @@ def test_jobs_are_persisted_in_the_same_database_one_per_source(sim, store, scen
         jobs = {j.id: j for j in s.get_jobs()}
         assert set(jobs) == {f"source:{ids[0]}", f"source:{ids[1]}", "reconcile"}
         j = jobs[f"source:{ids[0]}"]
-        assert j.coalesce and j.max_instances == 1 and j.func_ref == "collectors.scheduler:scheduled_pass"
+        assert j.coalesce and j.max_instances == 1 and j.func_ref == "shadowtally.collectors.scheduler:scheduled_pass"
         assert j.trigger.interval == timedelta(seconds=1) and j.trigger.jitter == 1
         assert jobs[f"source:{ids[1]}"].trigger.jitter == 30
         with store.connect() as conn:
@@ -82,7 +82,7 @@ def test_run_for_collects_in_one_process(sim, scenario, tmp_path, monkeypatch):
     db = f"sqlite:///{tmp_path / 'run.db'}"
     r = CliRunner().invoke(cli, ["run", "--config", str(cfg), "--db", db, "--for", "4"])
     assert r.exit_code == 0, r.output
-    from store.db import open_store
+    from shadowtally.store.db import open_store
     with session_scope(open_store(db)) as ses:
         n = ses.exec(select(func.count()).select_from(Post)).one()
     assert n == len([p for p in scenario.expected_posts() if p in {q.original_id for q in scenario.posts
@@ -116,7 +116,7 @@ def test_quiet_pass_writes_no_health_until_the_heartbeat_is_due(sim, store, coll
     """Case: hundreds of feeds polled every few seconds that mostly have nothing new. A pass that stores
     nothing and finds the health current writes nothing (no write lock taken); after HEARTBEAT_S it does;
     a pass that stores posts always does."""
-    from store.sources import HEARTBEAT_S
+    from shadowtally.store.sources import HEARTBEAT_S
 
     [sid] = add_sources(store, f'[[source]]\nkind = "feed"\nurl = "{sim.url}/@{scenario.handles("mastodon")[0]}.rss"')
     t = datetime(2020, 2, 4, 3, 0, tzinfo=timezone.utc)

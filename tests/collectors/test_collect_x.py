@@ -8,12 +8,12 @@ import pytest
 from collect_helpers import TOKEN, add_sources, now, settings_for
 from sqlmodel import select
 
-from collectors.base import Disabled
-from collectors.config import pack_queries
-from collectors.scheduler import Collectors, run_source
-from simulator import Scenario, SimClock, SimServer
-from store.db import session_scope
-from store.models import Post, Source
+from shadowtally.collectors.base import Disabled
+from shadowtally.collectors.config import pack_queries
+from shadowtally.collectors.scheduler import Collectors, run_source
+from shadowtally.simulator import Scenario, SimClock, SimServer
+from shadowtally.store.db import session_scope
+from shadowtally.store.models import Post, Source
 
 
 def _posts(engine, platform: str = "x") -> list[Post]:

@@ -15,11 +15,11 @@ from collect_helpers import parsing_into
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-from collectors import pipeline
-from store.db import session_scope
-from store.ingest import upsert_post
-from store.models import Claim, Finding, Post
-from store.validate import PostIn
+from shadowtally.collectors import pipeline
+from shadowtally.store.db import session_scope
+from shadowtally.store.ingest import upsert_post
+from shadowtally.store.models import Claim, Finding, Post
+from shadowtally.store.validate import PostIn
 
 T0 = datetime(2020, 2, 4, 3, 0, tzinfo=timezone.utc)
 # Delaware / Richland-Coffins Grove: 5 people can't be viable in a room of 36 or more, yet got delegates (CM04).

@@ -6,7 +6,7 @@ import feedparser
 import pytest
 import requests
 
-from simulator.process import SimProcess
+from shadowtally.simulator.process import SimProcess
 
 
 def test_child_process_serves_the_scenario_on_the_parents_clock(scenario):

@@ -8,11 +8,11 @@ from datetime import timedelta
 import pytest
 from click.testing import CliRunner
 
-import elections
-import replay
-from shadowtally.cli import cli
-from shadowtally.demo import DemoConfig, detection, run_demo, simulation, wrong_numbers
-from simulator.scenario import START
+from shadowtally import elections
+from shadowtally import replay
+from shadowtally.cli.main import cli
+from shadowtally.services.demo import DemoConfig, detection, run_demo, simulation, wrong_numbers
+from shadowtally.simulator.scenario import START
 
 CONTRACT_KEYS = {
     "precincts_total", "precincts_posted", "precincts_official", "discrepancies_injected", "discrepancies_found",
@@ -63,9 +63,9 @@ def test_wrong_numbers_counts_only_what_the_post_did_not_say(night: replay.Scena
 def test_detection_scores_against_the_scenario(night: replay.Scenario) -> None:
     """A perfect pipeline (oracle claims) reports no discrepancy the scenario did not put there (precision 1), and
     misses only the few a post cannot tell from a round mix-up (see tests/replay: the perfect-pipeline test)."""
-    from reconcile.compare import reconcile
-    from reconcile.shadow import build_shadow, rulepack_allocator
-    from replay.oracle import oracle_claims
+    from shadowtally.reconcile.compare import reconcile
+    from shadowtally.reconcile.shadow import build_shadow, rulepack_allocator
+    from shadowtally.replay.oracle import oracle_claims
 
     election = elections.load_election("iowa-2020")
     shadow = build_shadow(oracle_claims(night), election, allocate=rulepack_allocator(election))

@@ -6,9 +6,9 @@ from pathlib import Path
 
 import pytest
 
-from elections import load_election
-from parsers import build_pipeline
-from parsers.accounts import load_accounts
+from shadowtally.elections import load_election
+from shadowtally.parsers import build_pipeline
+from shadowtally.parsers.accounts import load_accounts
 
 DATA = Path(__file__).resolve().parents[1] / "data" / "parsers"
 

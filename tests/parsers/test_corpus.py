@@ -8,8 +8,8 @@ from collections import Counter
 import pytest
 
 from corpus_eval import load_corpus, load_nevada, score
-from parsers import PostInput
-from shadowtally.commands.parse import run_parse
+from shadowtally.parsers import PostInput
+from shadowtally.cli.commands.parse import run_parse
 
 PATTERNS_REQUIRED = {
     "real", "real-seed", "two-block", "three-round", "number-name", "dotted-leaders", "columns", "delegate-sequence",

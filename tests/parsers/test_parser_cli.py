@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from shadowtally.cli import cli
+from shadowtally.cli.main import cli
 
 from conftest import DATA
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from parsers import PostInput
+from shadowtally.parsers import PostInput
 
 
 def one(parser, text):

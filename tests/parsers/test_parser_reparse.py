@@ -6,16 +6,16 @@ from datetime import datetime, timezone
 
 import pytest
 
-pytest.importorskip("store.ingest")
+pytest.importorskip("shadowtally.store.ingest")
 
 from click.testing import CliRunner  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from shadowtally.cli import cli  # noqa: E402
-from store.db import open_store, session_scope  # noqa: E402
-from store.ingest import upsert_post  # noqa: E402
-from store.models import Claim  # noqa: E402
-from store.validate import PostIn  # noqa: E402
+from shadowtally.cli.main import cli  # noqa: E402
+from shadowtally.store.db import open_store, session_scope  # noqa: E402
+from shadowtally.store.ingest import upsert_post  # noqa: E402
+from shadowtally.store.models import Claim  # noqa: E402
+from shadowtally.store.validate import PostIn  # noqa: E402
 
 T0 = datetime(2020, 2, 4, 2, 0, tzinfo=timezone.utc)
 

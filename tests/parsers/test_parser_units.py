@@ -6,8 +6,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from parsers import PostInput, ThreadContext, build_pipeline
-from parsers.accounts import AccountError, load_accounts
+from shadowtally.parsers import PostInput, ThreadContext, build_pipeline
+from shadowtally.parsers.accounts import AccountError, load_accounts
 
 
 def one(parser, text, author="", context=None):

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from parsers import ACCEPT_AT, PostInput
-from parsers.plausibility import is_math_problem
-from parsers.plausibility import check_rounds
-from reconcile.rulepacks import get_pack
+from shadowtally.parsers import ACCEPT_AT, PostInput
+from shadowtally.parsers.plausibility import is_math_problem
+from shadowtally.parsers.plausibility import check_rounds
+from shadowtally.reconcile.rulepacks import get_pack
 
 SEED = ("I am the caucus secretary for Story County Precinct 1-1. We have 6 delegates\n\nFirst Alignment\n"
         "@BernieSanders – 111\n@ewarren – 82\n@PeteButtigieg – 47\n\nDelegates\nSanders – 2\nWarren – 2\nButtigieg 2.")

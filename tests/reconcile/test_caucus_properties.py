@@ -5,8 +5,8 @@ from __future__ import annotations
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
-from reconcile.rulepacks import get_pack
-from reconcile.types import Alignment
+from shadowtally.reconcile.rulepacks import get_pack
+from shadowtally.reconcile.types import Alignment
 
 IOWA = get_pack("iowa-2020")
 NEVADA = get_pack("nevada-2020")

@@ -9,9 +9,9 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlmodel import select
 
-from shadowtally.cli import cli
-from store.db import open_store, session_scope
-from store.models import Finding
+from shadowtally.cli.main import cli
+from shadowtally.store.db import open_store, session_scope
+from shadowtally.store.models import Finding
 
 
 def test_json_contract_one_line_per_unit(tmp_path: Path) -> None:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from reconcile.rulepacks import get_pack
-from reconcile.rules import RULES, check_duplicates, check_result, duplicate_groups
-from reconcile.types import Result
+from shadowtally.reconcile.rulepacks import get_pack
+from shadowtally.reconcile.rules import RULES, check_duplicates, check_result, duplicate_groups
+from shadowtally.reconcile.types import Result
 
 IOWA = get_pack("iowa-2020")
 # Grinnell "2ND WARD - 07.07GR": 17 delegates, T = 328, published 6/4/4/3.

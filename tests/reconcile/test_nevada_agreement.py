@@ -11,9 +11,9 @@ from collections import Counter, defaultdict
 
 from reconcile_helpers import read_csv
 
-from reconcile.rulepacks import get_pack
-from reconcile.rules import check_result
-from reconcile.types import Alignment, Result
+from shadowtally.reconcile.rulepacks import get_pack
+from shadowtally.reconcile.rules import check_result
+from shadowtally.reconcile.types import Alignment, Result
 
 NEVADA = get_pack("nevada-2020")
 IOWA = get_pack("iowa-2020")

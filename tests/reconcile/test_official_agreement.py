@@ -13,9 +13,9 @@ from functools import lru_cache
 import pytest
 from reconcile_helpers import key, read_csv
 
-from elections import load_election, load_release
-from reconcile.official import ReleaseCheck, check_release, results_for_release
-from reconcile.rules import duplicate_groups
+from shadowtally.elections import load_election, load_release
+from shadowtally.reconcile.official import ReleaseCheck, check_release, results_for_release
+from shadowtally.reconcile.rules import duplicate_groups
 
 ELECTION = load_election("iowa-2020")
 # The recomputation's five statuses folded into ours.

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import pytest
 
-from reconcile.rulepacks import get_pack
-from reconcile.rulepacks.iowa2020 import PACK as IOWA
-from reconcile.rulepacks.nevada2020 import PACK as NEVADA
-from reconcile.types import Alignment
+from shadowtally.reconcile.rulepacks import get_pack
+from shadowtally.reconcile.rulepacks.iowa2020 import PACK as IOWA
+from shadowtally.reconcile.rulepacks.nevada2020 import PACK as NEVADA
+from shadowtally.reconcile.types import Alignment
 
 
 def test_thresholds_round_up_by_delegate_count() -> None:

@@ -8,8 +8,8 @@ from typing import Callable, Mapping
 
 import pytest
 
-from elections import Election, load_election
-from reconcile.shadow import ClaimRecord
+from shadowtally.elections import Election, load_election
+from shadowtally.reconcile.shadow import ClaimRecord
 
 # 3 Feb 2020, 20:00 CST: caucus night, when precinct posts started.
 T0 = datetime(2020, 2, 4, 2, 0, tzinfo=timezone.utc)

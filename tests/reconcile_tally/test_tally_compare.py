@@ -7,9 +7,9 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from elections import load_release
-from reconcile.compare import first_release_lags, implied_delegates, reconcile
-from reconcile.shadow import build_shadow, rulepack_allocator
+from shadowtally.elections import load_release
+from shadowtally.reconcile.compare import first_release_lags, implied_delegates, reconcile
+from shadowtally.reconcile.shadow import build_shadow, rulepack_allocator
 
 T0 = datetime(2020, 2, 4, 2, 0, tzinfo=timezone.utc)  # the conftest claim factory's origin
 AMES_FIRST = {"Sanders": 111, "Warren": 68, "Buttigieg": 47, "Klobuchar": 36, "Yang": 17, "Steyer": 4, "Biden": 2}

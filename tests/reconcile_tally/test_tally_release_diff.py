@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from elections import ReleaseRow, load_election, load_release
-from reconcile.release_diff import diff_releases
+from shadowtally.elections import ReleaseRow, load_election, load_release
+from shadowtally.reconcile.release_diff import diff_releases
 
 LABELS = ("62pct", "71pct", "75pct", "86pct", "92pct", "97pct", "100pct")
 

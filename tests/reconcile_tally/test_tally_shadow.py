@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from datetime import datetime, timezone
 
-from reconcile.shadow import build_shadow, rulepack_allocator
+from shadowtally.reconcile.shadow import build_shadow, rulepack_allocator
 
 T0 = datetime(2020, 2, 4, 2, 0, tzinfo=timezone.utc)  # same origin as the conftest claim factory
 
@@ -207,7 +207,7 @@ def test_unknown_precinct_is_reported_not_dropped(iowa, claim):
 def test_claim_order_does_not_matter(iowa, rnd: random.Random):
     """Property: the shadow tally depends on the claims, not on the order they arrive in."""
     t0 = T0
-    from reconcile.shadow import ClaimRecord
+    from shadowtally.reconcile.shadow import ClaimRecord
 
     def c(i, author, role, reg, minutes, round_, counts, corrects=False):
         return ClaimRecord(i, i, f"u{i}", author, role, reg, t0 + timedelta(minutes=minutes), "Story", "Ames 1-1",

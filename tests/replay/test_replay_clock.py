@@ -6,8 +6,8 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from elections import load_election
-from replay import NIGHT_END, NIGHT_START, ReplayClock, accelerate, default_clock
+from shadowtally.elections import load_election
+from shadowtally.replay import NIGHT_END, NIGHT_START, ReplayClock, accelerate, default_clock
 
 WALL = datetime(2030, 1, 1, 12, 0, tzinfo=timezone.utc)
 

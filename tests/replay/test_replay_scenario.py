@@ -7,11 +7,11 @@ from collections import Counter
 
 import pytest
 
-from elections import load_election, load_release
-from reconcile.compare import reconcile
-from reconcile.shadow import build_shadow, rulepack_allocator
-from replay import POST_END, POST_START, ScenarioConfig, generate
-from replay.oracle import oracle_claims
+from shadowtally.elections import load_election, load_release
+from shadowtally.reconcile.compare import reconcile
+from shadowtally.reconcile.shadow import build_shadow, rulepack_allocator
+from shadowtally.replay import POST_END, POST_START, ScenarioConfig, generate
+from shadowtally.replay.oracle import oracle_claims
 
 
 @pytest.fixture(scope="module")

@@ -15,10 +15,10 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import Engine
 
-from store.db import session_scope
-from store.ingest import PostChange, StoredPost, replace_claims, replace_claims_many, upsert_post, upsert_posts
-from store.models import Post
-from store.validate import ClaimIn, PostIn, sha256_json
+from shadowtally.store.db import session_scope
+from shadowtally.store.ingest import PostChange, StoredPost, replace_claims, replace_claims_many, upsert_post, upsert_posts
+from shadowtally.store.models import Post
+from shadowtally.store.validate import ClaimIn, PostIn, sha256_json
 
 T0 = datetime(2020, 2, 4, 2, 15, tzinfo=timezone.utc)
 POST_COLUMNS = ("platform, external_id, author, url, text, in_reply_to, created_at, fetched_at, edited_at, "

@@ -9,13 +9,13 @@ from sqlalchemy import func, text
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
-import elections
+from shadowtally import elections
 from shadowtally.errors import ConfigError, InvalidValue, StoreUnavailable
-from store.db import open_store, resolve_url, session_scope
-from store.elections import load_election
-from store.ingest import record_findings, replace_claims, upsert_post, upsert_release
-from store.models import Candidate, Claim, Finding, OfficialRelease, OfficialResult, Post, Precinct
-from store.validate import ClaimIn, FindingIn, PostIn, ReleaseIn, ResultIn
+from shadowtally.store.db import open_store, resolve_url, session_scope
+from shadowtally.store.elections import load_election
+from shadowtally.store.ingest import record_findings, replace_claims, upsert_post, upsert_release
+from shadowtally.store.models import Candidate, Claim, Finding, OfficialRelease, OfficialResult, Post, Precinct
+from shadowtally.store.validate import ClaimIn, FindingIn, PostIn, ReleaseIn, ResultIn
 
 T0 = datetime(2020, 2, 4, 2, 15, tzinfo=timezone.utc)
 

@@ -12,9 +12,9 @@ from typing import Any, Iterator
 import pytest
 from web_helpers import Night, StartServer, build_night
 
-import elections
-from web.live import LiveTally
-from web.server import LiveServer, running
+from shadowtally import elections
+from shadowtally.web.live import LiveTally
+from shadowtally.web.server import LiveServer, running
 
 
 @pytest.fixture(scope="session")

@@ -17,9 +17,9 @@ import pytest
 from click.testing import CliRunner
 from web_helpers import BIDEN_ERROR, RELEASE_URL, Night, StartServer, add_post, nonzero, release_row
 
-from shadowtally.cli import cli
-from store.db import open_store
-from web import views
+from shadowtally.cli.main import cli
+from shadowtally.store.db import open_store
+from shadowtally.web import views
 
 
 def fetch(url: str, method: str = "GET") -> tuple[int, dict[str, str], bytes]:

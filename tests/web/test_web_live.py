@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from web_helpers import RELEASE_AT, Night, add_post, build_night, nonzero, release_row
 
-import elections
+from shadowtally import elections
 from shadowtally.errors import NotFound, StoreUnavailable
-from shadowtally.options import loaded_election_id
-from shadowtally.tally import compute, record
-from store.db import open_store, session_scope
-from store.elections import load_election
-from web.live import LiveTally, store_version
+from shadowtally.cli.options import loaded_election_id
+from shadowtally.services.tally import compute, record
+from shadowtally.store.db import open_store, session_scope
+from shadowtally.store.elections import load_election
+from shadowtally.web.live import LiveTally, store_version
 
 
 def version_of(url: str) -> tuple:

@@ -7,16 +7,16 @@ from datetime import datetime, timedelta, timezone
 import pytest
 from web_helpers import BIDEN_ERROR, RELEASE_AT, RELEASE_LABEL, RELEASE_URL, Night, add_post, nonzero, release_row
 
-import elections
-from reconcile.compare import SDE_TOLERANCE, STATUSES
-from shadowtally.atom import FeedEntry
-from shadowtally.commands.export import feed_entries
+from shadowtally import elections
+from shadowtally.reconcile.compare import SDE_TOLERANCE, STATUSES
+from shadowtally.services.feed import FeedEntry
+from shadowtally.cli.commands.export import feed_entries
 from shadowtally.errors import NotFound
-from shadowtally.options import loaded_election_id
-from shadowtally.tally import TallyState, compute
-from store.db import open_store, session_scope
-from store.elections import load_election
-from web import views
+from shadowtally.cli.options import loaded_election_id
+from shadowtally.services.tally import TallyState, compute
+from shadowtally.store.db import open_store, session_scope
+from shadowtally.store.elections import load_election
+from shadowtally.web import views
 
 REFS = {RELEASE_LABEL: views.ReleaseRef(RELEASE_LABEL, RELEASE_URL, RELEASE_AT)}
 NOW = datetime(2020, 2, 5, 12, 0, tzinfo=timezone.utc)

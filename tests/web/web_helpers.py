@@ -17,13 +17,13 @@ from datetime import datetime, timedelta, timezone
 from functools import lru_cache
 from typing import Callable, Mapping
 
-import elections
-from shadowtally.tally import compute, record
-from store.db import open_store, session_scope
-from store.elections import load_election
-from store.ingest import replace_claims, upsert_post, upsert_release, upsert_source
-from store.validate import ClaimIn, PostIn, ReleaseIn, SourceIn, release_results
-from web.server import LiveServer
+from shadowtally import elections
+from shadowtally.services.tally import compute, record
+from shadowtally.store.db import open_store, session_scope
+from shadowtally.store.elections import load_election
+from shadowtally.store.ingest import replace_claims, upsert_post, upsert_release, upsert_source
+from shadowtally.store.validate import ClaimIn, PostIn, ReleaseIn, SourceIn, release_results
+from shadowtally.web.server import LiveServer
 
 NIGHT = datetime(2020, 2, 4, 2, 0, tzinfo=timezone.utc)  # 8 pm CST, caucus night
 RELEASE_AT = datetime(2020, 2, 4, 22, 0, tzinfo=timezone.utc)

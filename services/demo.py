@@ -27,21 +27,21 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
-import elections as defs
-import replay
-from collectors import pipeline
-from collectors.config import SourceSpec
-from collectors.scheduler import Settings, build_scheduler, set_reconcile_hook, stop_scheduler, sync_sources
-from parsers import build_pipeline
-from parsers.accounts import Account, norm_handle
-from reconcile.compare import Reconciliation
-from shadowtally.tally import TallyState, compute, record
-from simulator.process import SimProcess
-from simulator.scenario import START, SimAccount, SimPost, SimRelease
-from simulator.scenario import Scenario as SimScenario
-from store.db import open_store, session_scope
-from store.elections import load_election
-from store.models import Claim, OfficialRelease, Post
+import shadowtally.elections as defs
+from shadowtally import replay
+from shadowtally.collectors import pipeline
+from shadowtally.collectors.config import SourceSpec
+from shadowtally.collectors.scheduler import Settings, build_scheduler, set_reconcile_hook, stop_scheduler, sync_sources
+from shadowtally.parsers import build_pipeline
+from shadowtally.parsers.accounts import Account, norm_handle
+from shadowtally.reconcile.compare import Reconciliation
+from shadowtally.services.tally import TallyState, compute, record
+from shadowtally.simulator.process import SimProcess
+from shadowtally.simulator.scenario import START, SimAccount, SimPost, SimRelease
+from shadowtally.simulator.scenario import Scenario as SimScenario
+from shadowtally.store.db import open_store, session_scope
+from shadowtally.store.elections import load_election
+from shadowtally.store.models import Claim, OfficialRelease, Post
 
 FIRST_X_ID = 1_224_500_000_000_000_000
 X_LIST_ID = "1224400000000000001"

@@ -8,13 +8,13 @@ import click
 from rich.table import Table
 from sqlmodel import select
 
-import elections as defs
+import shadowtally.elections as defs
 from shadowtally.errors import NotFound
-from shadowtally.options import db_option, election_option, get_election, loaded_election_id, open_db
-from shadowtally.output import console, emit, err_console, output_options
-from store.db import session_scope
-from store.elections import load_election
-from store.models import Election, Precinct
+from shadowtally.cli.options import db_option, election_option, get_election, loaded_election_id, open_db
+from shadowtally.cli.output import console, emit, err_console, output_options
+from shadowtally.store.db import session_scope
+from shadowtally.store.elections import load_election
+from shadowtally.store.models import Election, Precinct
 
 PRECINCT_COLUMNS = ("county", "precinct", "code", "idp_id", "delegates", "sde", "satellite")
 

@@ -18,18 +18,18 @@ import click
 from rich.table import Table
 from sqlmodel import Session, select
 
-import elections as defs
-from reconcile.official import ReleaseCheck, check_release, finding_subject, unit_json
-from reconcile.rules import RULES
-from reconcile.types import STATUSES
+import shadowtally.elections as defs
+from shadowtally.reconcile.official import ReleaseCheck, check_release, finding_subject, unit_json
+from shadowtally.reconcile.rules import RULES
+from shadowtally.reconcile.types import STATUSES
 from shadowtally.errors import NotFound
-from shadowtally.options import db_option, election_option, get_election, open_db
-from shadowtally.output import console, emit, err_console, output_options
-from shadowtally.tally import release_rows
-from store.db import session_scope
-from store.ingest import record_findings
-from store.models import OfficialRelease
-from store.validate import FindingIn
+from shadowtally.cli.options import db_option, election_option, get_election, open_db
+from shadowtally.cli.output import console, emit, err_console, output_options
+from shadowtally.services.tally import release_rows
+from shadowtally.store.db import session_scope
+from shadowtally.store.ingest import record_findings
+from shadowtally.store.models import OfficialRelease
+from shadowtally.store.validate import FindingIn
 
 UNIT_COLUMNS = ("county", "precinct", "status", "errors", "warnings", "rules")
 

@@ -15,18 +15,18 @@ from typing import Any
 import click
 from sqlmodel import select
 
-from collectors.config import DEFAULT_CONFIG, LOCATOR_FIELD, TOKEN_ENV, append_source, load_config
-from collectors.scheduler import (
+from shadowtally.collectors.config import DEFAULT_CONFIG, LOCATOR_FIELD, TOKEN_ENV, append_source, load_config
+from shadowtally.collectors.scheduler import (
     Outcome, Settings, build_scheduler, prune_jobs, run_once, set_reconcile_hook, source_name, stop_scheduler,
     sync_sources,
 )
 from shadowtally.errors import NotFound, ShadowTallyError
-from shadowtally.options import db_option, open_db
-from shadowtally.output import emit, err_console, output_options
-from shadowtally.tally import reconcile_store
-from store.db import session_scope
-from store.models import OfficialRelease, Post, Source
-from store.validate import SOURCE_KINDS
+from shadowtally.cli.options import db_option, open_db
+from shadowtally.cli.output import emit, err_console, output_options
+from shadowtally.services.tally import reconcile_store
+from shadowtally.store.db import session_scope
+from shadowtally.store.models import OfficialRelease, Post, Source
+from shadowtally.store.validate import SOURCE_KINDS
 
 POST_COLUMNS = ("platform", "external_id", "author", "url", "created_at", "text")
 RELEASE_COLUMNS = ("label", "fetched_at", "hash", "row_count")

@@ -8,10 +8,10 @@ from typing import Any, Iterator
 import click
 
 from shadowtally.errors import ConfigError, NotFound
-from shadowtally.options import db_option, election_option, get_election, loaded_election_id, open_db
-from shadowtally.output import emit, err_console, output_options
-from shadowtally.tally import TallyState, compute, record
-from store.db import session_scope
+from shadowtally.cli.options import db_option, election_option, get_election, loaded_election_id, open_db
+from shadowtally.cli.output import emit, err_console, output_options
+from shadowtally.services.tally import TallyState, compute, record
+from shadowtally.store.db import session_scope
 
 TALLY_COLUMNS = ("county", "precinct", "round", "candidate", "value", "derived", "confidence", "urls")
 GAP_COLUMNS = ("release", "county", "precinct", "first_posted_at", "hours_missing", "urls")

@@ -15,9 +15,10 @@ from typing import Any
 
 import click
 
-from shadowtally import __version__, commands
+from shadowtally import __version__
+from shadowtally.cli import commands
 from shadowtally.errors import ShadowTallyError
-from shadowtally.output import err_console
+from shadowtally.cli.output import err_console
 
 
 class _Group(click.Group):

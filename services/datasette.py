@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlmodel import SQLModel
 
-from store import models
+from shadowtally.store import models
 
 TABLE_MODELS: tuple[type[SQLModel], ...] = (
     models.Election, models.Precinct, models.Candidate, models.Source, models.Post, models.Claim,

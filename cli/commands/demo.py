@@ -11,8 +11,8 @@ import click
 from rich.live import Live
 from rich.table import Table
 
-from shadowtally.demo import DemoConfig, Progress, run_demo
-from shadowtally.output import console, err_console
+from shadowtally.services.demo import DemoConfig, Progress, run_demo
+from shadowtally.cli.output import console, err_console
 
 DEFAULT_DB = "shadowtally-demo.db"
 

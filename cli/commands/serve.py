@@ -8,11 +8,11 @@ import urllib.request
 import click
 
 from shadowtally.errors import ConfigError, ShadowTallyError
-from shadowtally.options import db_option, election_option, get_election
-from shadowtally.output import err_console
-from web.live import LiveTally
-from web.server import make_server, running
-from web.server import serve as serve_forever
+from shadowtally.cli.options import db_option, election_option, get_election
+from shadowtally.cli.output import err_console
+from shadowtally.web.live import LiveTally
+from shadowtally.web.server import make_server, running
+from shadowtally.web.server import serve as serve_forever
 
 
 def register(group: click.Group) -> None:

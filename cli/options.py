@@ -11,10 +11,10 @@ import click
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
-import elections as defs
+import shadowtally.elections as defs
 from shadowtally.errors import NotFound
-from store.db import DEFAULT_DB, ENV_VAR, open_store
-from store.elections import election_id
+from shadowtally.store.db import DEFAULT_DB, ENV_VAR, open_store
+from shadowtally.services.elections import get_election, loaded_election_id  # noqa: F401 - commands import them from here
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -35,23 +35,6 @@ def election_option(func: F) -> F:
         "--election", "election", default=DEFAULT_ELECTION, show_default=True, metavar="SLUG",
         help="Election definition to use.",
     )(func)
-
-
-def get_election(slug: str) -> defs.Election:
-    """The bundled election, or a :class:`NotFound` that lists the known ones."""
-    try:
-        return defs.load_election(slug)
-    except defs.UnknownElection as exc:
-        raise NotFound(str(exc), hint="run `shadowtally elections` to list the bundled elections") from None
-
-
-def loaded_election_id(session: Session, slug: str) -> int:
-    """The stored id of election ``slug``, or a :class:`NotFound` saying to run ``init``."""
-    eid = election_id(session, slug)
-    if eid is None:
-        raise NotFound(f"election {slug} is not loaded in this store",
-                       hint=f"run `shadowtally init --election {slug}` first")
-    return eid
 
 
 def open_db(db: str | None) -> Engine:

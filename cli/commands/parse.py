@@ -10,7 +10,7 @@ from typing import IO, Iterable, Iterator
 import click
 
 from shadowtally.errors import NotFound, ShadowTallyError
-from shadowtally.output import err_console
+from shadowtally.cli.output import err_console
 
 __all__ = ["register", "run_parse", "ParseSession"]
 
@@ -28,7 +28,7 @@ class ParseSession:
     author_posts: dict[str, list[str]] = field(default_factory=dict)
 
     def context(self, post):
-        from parsers import ThreadContext
+        from shadowtally.parsers import ThreadContext
 
         chain: list[str] = []
         pid = post.in_reply_to
@@ -59,7 +59,7 @@ class ParseSession:
 
 
 def _post_from(obj: object):
-    from parsers import PostInput
+    from shadowtally.parsers import PostInput
 
     if not isinstance(obj, dict):
         raise ValueError("not a JSON object")
@@ -87,9 +87,9 @@ def run_parse(lines: Iterable[str], parser) -> Iterator[dict]:
 
 
 def _load_parser(election_slug: str, accounts_file: IO[str] | None):
-    from elections import UnknownElection, load_election
-    from parsers import build_pipeline
-    from parsers.accounts import AccountError, load_accounts
+    from shadowtally.elections import UnknownElection, load_election
+    from shadowtally.parsers import build_pipeline
+    from shadowtally.parsers.accounts import AccountError, load_accounts
 
     try:
         election = load_election(election_slug)
@@ -139,9 +139,9 @@ def reparse_store(parser, db_url: str | None) -> tuple[int, int]:
     """Reparse every non-deleted stored post in creation order, replacing its claims
     (never duplicating them). Returns (posts, claims stored)."""
     try:
-        from store.db import open_store, session_scope
-        from store.ingest import record_findings, replace_claims
-        from store.validate import ClaimIn
+        from shadowtally.store.db import open_store, session_scope
+        from shadowtally.store.ingest import record_findings, replace_claims
+        from shadowtally.store.validate import ClaimIn
     except ImportError as exc:  # the store is built in parallel
         raise ShadowTallyError(f"the store is not available: {exc}", hint="update ShadowTally; store/db.py is missing") from exc
     from datetime import datetime, timezone
@@ -149,8 +149,8 @@ def reparse_store(parser, db_url: str | None) -> tuple[int, int]:
     from pydantic import ValidationError
     from sqlmodel import select
 
-    from collectors.pipeline import math_findings, math_scope, post_input
-    from store.models import Post
+    from shadowtally.collectors.pipeline import math_findings, math_scope, post_input
+    from shadowtally.store.models import Post
 
     engine = open_store(db_url)
     state = ParseSession(parser)

@@ -16,15 +16,15 @@ from typing import Any, Mapping
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, col, select
 
-import elections as defs
-from reconcile.compare import Reconciliation, reconcile
-from reconcile.shadow import (ClaimRecord, FindingRecord, ShadowTally, build_shadow, cyclic_gc_paused,
+import shadowtally.elections as defs
+from shadowtally.reconcile.compare import Reconciliation, reconcile
+from shadowtally.reconcile.shadow import (ClaimRecord, FindingRecord, ShadowTally, build_shadow, cyclic_gc_paused,
                               rulepack_allocator)
-from store.db import session_scope
-from store.elections import election_id
-from store.ingest import FindingStats, record_findings
-from store.models import Claim, OfficialRelease, OfficialResult, Post, Source
-from store.validate import FindingIn
+from shadowtally.store.db import session_scope
+from shadowtally.store.elections import election_id
+from shadowtally.store.ingest import FindingStats, record_findings
+from shadowtally.store.models import Claim, OfficialRelease, OfficialResult, Post, Source
+from shadowtally.store.validate import FindingIn
 
 # Roles whose posts count as the precinct's own report (see reconcile.shadow.authority).
 OFFICIAL_ROLES = frozenset({"secretary", "chair", "official"})
