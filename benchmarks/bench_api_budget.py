@@ -23,7 +23,6 @@ from sqlmodel import select  # noqa: E402
 
 from shadowtally.collectors.budget import DEFAULT_LIMITS, Load, compare  # noqa: E402
 from shadowtally.collectors.config import pack_queries  # noqa: E402
-from shadowtally.collectors.pipeline import set_post_hook  # noqa: E402
 from shadowtally.collectors.scheduler import Collectors, Settings, run_source, sync_sources  # noqa: E402
 from shadowtally.collectors.config import SourceSpec  # noqa: E402
 from shadowtally.simulator import Scenario, SimClock, SimServer  # noqa: E402
@@ -46,7 +45,6 @@ def model_table(load: Load, target: float) -> None:
 
 def measured(strategy: str, scenario: Scenario, interval: float, horizon: float) -> dict[str, float]:
     clock = SimClock(fixed=0.0)
-    set_post_hook(lambda _s, _p: None)  # measure collection, not the parser
     with SimServer(scenario, clock=clock, bearer_token=TOKEN, limits={k: (10**9, 900.0) for k in ("timeline", "search", "list", "users")}) as sim:
         tmp = tempfile.mkdtemp()
         engine = open_store(f"sqlite:///{tmp}/b.db")
@@ -58,7 +56,7 @@ def measured(strategy: str, scenario: Scenario, interval: float, horizon: float)
         else:
             specs = [SourceSpec("x_account", h, "x", interval=int(interval)) for h in handles]
         ids = sync_sources(engine, specs)
-        cols = Collectors(Settings(x_api_url=sim.url, token=TOKEN))
+        cols = Collectors(Settings(x_api_url=sim.url, token=TOKEN))  # no hand-off: measure collection, not the parser
         seen: set[str] = set()
         latencies: list[float] = []
         t = interval
@@ -84,7 +82,6 @@ def measured(strategy: str, scenario: Scenario, interval: float, horizon: float)
         wall = time.perf_counter() - wall
         requests = sim.count("/2/") - warm
     expected = {p.original_id for p in scenario.posts if p.platform == "x" and p.at <= last}
-    set_post_hook(None)
     return {"requests_per_min": requests / (horizon / 60), "stored": len(seen & expected), "expected": len(expected),
             "p50": statistics.median(latencies) if latencies else float("nan"),
             "max": max(latencies) if latencies else float("nan"), "wall_s": wall}

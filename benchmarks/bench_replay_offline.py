@@ -49,7 +49,7 @@ def run(seed: int, share: float, db: Path) -> dict[str, object]:
         roles[handle.lower()] = (a.role, a.registered)
         if a.registered and a.county and a.precinct:
             accounts[norm_handle(handle)] = Account(handle, a.county, a.precinct, a.role)
-    pipeline.set_parser("iowa-2020", build_pipeline(election, accounts))
+    handoff = pipeline.Handoff(parser=build_pipeline(election, accounts))
     for suffix in ("", "-wal", "-shm"):
         Path(str(db) + suffix).unlink(missing_ok=True)
     engine = open_store(f"sqlite:///{db}")
@@ -59,22 +59,19 @@ def run(seed: int, share: float, db: Path) -> dict[str, object]:
     events = sorted([(p.created_at, 0, p) for p in sc.posts] + [(at, 1, label) for label, at in sc.schedule],
                     key=lambda e: (e[0], e[1]))
     truth = {}
-    try:
-        with session_scope(engine) as s:
-            for at, kind, obj in events:
-                if kind == 0:
-                    truth[(obj.platform, obj.id)] = obj
-                    row, _ = upsert_post(s, PostIn.of(
-                        platform=obj.platform, external_id=obj.id, author=obj.author.lstrip("@"), url=obj.url,
-                        text=obj.text, in_reply_to=obj.in_reply_to, created_at=obj.created_at, fetched_at=obj.created_at))
-                    pipeline.on_new_post(s, row, now=obj.created_at)
-                else:
-                    results = release_results(sc.release_rows(obj))
-                    upsert_release(s, eid, ReleaseIn.of(label=obj, url=f"https://results.example/{obj}",
-                                                        published_at=at, fetched_at=at, raw_body=f"{obj}:{seed}",
-                                                        results=results))
-    finally:
-        pipeline.set_parser("iowa-2020", None)
+    with session_scope(engine) as s:
+        for at, kind, obj in events:
+            if kind == 0:
+                truth[(obj.platform, obj.id)] = obj
+                row, _ = upsert_post(s, PostIn.of(
+                    platform=obj.platform, external_id=obj.id, author=obj.author.lstrip("@"), url=obj.url,
+                    text=obj.text, in_reply_to=obj.in_reply_to, created_at=obj.created_at, fetched_at=obj.created_at))
+                handoff(s, row, now=obj.created_at)
+            else:
+                results = release_results(sc.release_rows(obj))
+                upsert_release(s, eid, ReleaseIn.of(label=obj, url=f"https://results.example/{obj}",
+                                                    published_at=at, fetched_at=at, raw_body=f"{obj}:{seed}",
+                                                    results=results))
     with session_scope(engine) as s:
         state = compute(s, election, eid, roles=roles)
         accepted = [(p.platform, p.external_id, c.county, c.precinct, c.round, c.counts)

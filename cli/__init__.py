@@ -1,5 +1,2 @@
-"""The command line: one module per area under ``commands/``; see :mod:`shadowtally.cli.main`."""
-
-from shadowtally.cli.main import main
-
-__all__ = ["main"]
+"""The command line: the ``shadowtally`` group and one module per area under ``commands/``
+(see :mod:`shadowtally.cli.main`; :mod:`shadowtally.app` is the entry point)."""

@@ -1,7 +1,7 @@
-"""The ``shadowtally`` command line.
+"""The ``shadowtally`` command group (the application, :mod:`shadowtally.app`, adds the web's ``serve``).
 
 Data goes to stdout, messages to stderr. Handled errors (:mod:`shadowtally.errors`)
-exit with status 1 and print a next step. Commands live in ``shadowtally/commands/``,
+exit with status 1 and print a next step. Commands live in ``cli/commands/``,
 one module per area; each module defines ``register(group)``, and this module finds
 them all, so adding a command never means editing this file.
 """
@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
-import sys
 from typing import Any
 
 import click
@@ -47,8 +46,3 @@ def _register_all() -> None:
 
 
 _register_all()
-
-
-def main(argv: list[str] | None = None) -> None:
-    """Console-script entry point."""
-    cli.main(args=argv if argv is not None else sys.argv[1:], prog_name="shadowtally")

@@ -23,8 +23,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from shadowtally.settings import DEFAULT_ELECTION
 from shadowtally.errors import ConfigError, InvalidValue
-from shadowtally.store.validate import SOURCE_KINDS, SourceIn
+from shadowtally.collectors.kinds import KINDS
+from shadowtally.store.validate import SourceIn
 
 DEFAULT_CONFIG = "shadowtally.toml"
 DEFAULT_X_API_URL = "https://api.twitter.com"
@@ -32,9 +34,6 @@ X_API_ENV = "SHADOWTALLY_X_API_URL"
 TOKEN_ENV = "SHADOWTALLY_X_BEARER_TOKEN"
 SEARCH_QUERY_LIMIT = 512
 
-LOCATOR_FIELD = {"feed": "url", "official": "url", "x_account": "handle", "x_list": "list_id", "x_search": "query"}
-KNOWN_FIELDS = {"kind", "url", "handle", "list_id", "query", "handles", "precinct", "role", "interval",
-                "label", "platform", "trust", "jitter"}
 
 
 @dataclass(frozen=True)
@@ -63,15 +62,14 @@ class Config:
     path: Path | None
     sources: tuple[SourceSpec, ...]
     x_api_url: str = DEFAULT_X_API_URL
-    election: str = "iowa-2020"
+    election: str = DEFAULT_ELECTION
     extra: dict[str, Any] = field(default_factory=dict)
 
 
 def guess_platform(kind: str, locator: str) -> str:
-    if kind.startswith("x_"):
-        return "x"
-    if kind == "official":
-        return "idp"
+    fixed = KINDS[kind].platform if kind in KINDS else None
+    if fixed:
+        return fixed
     if "/profile/" in locator and locator.rstrip("/").endswith("/rss"):
         return "bluesky"
     if "/@" in locator and locator.endswith(".rss") or "/tagged/" in locator:
@@ -99,14 +97,15 @@ def pack_queries(handles: list[str], limit: int = SEARCH_QUERY_LIMIT) -> list[st
 
 def _specs(n: int, table: dict[str, Any], where: str) -> list[SourceSpec]:
     ctx = f"{where}: source #{n}"
-    unknown = set(table) - KNOWN_FIELDS
-    if unknown:
-        raise ConfigError(f"{ctx}: unknown field(s) {', '.join(sorted(unknown))}",
-                          hint=f"known fields: {', '.join(sorted(KNOWN_FIELDS))}")
     kind = table.get("kind")
-    if kind not in SOURCE_KINDS:
-        raise ConfigError(f"{ctx}: kind must be one of {', '.join(SOURCE_KINDS)} (got {kind!r})")
-    key = LOCATOR_FIELD[kind]
+    if not isinstance(kind, str) or kind not in KINDS:
+        raise ConfigError(f"{ctx}: kind must be one of {', '.join(KINDS)} (got {kind!r})")
+    spec = KINDS[kind]
+    unknown = set(table) - spec.known_fields
+    if unknown:
+        raise ConfigError(f"{ctx}: unknown field(s) {', '.join(sorted(unknown))} for a {kind} source",
+                          hint=f"known fields: {', '.join(sorted(spec.known_fields))}")
+    key = spec.locator_field
     locators: list[str]
     if kind == "x_search" and "handles" in table and "query" not in table:
         handles = table["handles"]
@@ -159,7 +158,7 @@ def parse_config(text: str, *, path: Path | None = None) -> Config:
         specs += _specs(n, table, where)
     x_api_url = os.environ.get(X_API_ENV) or data.get("x_api_url") or DEFAULT_X_API_URL
     extra = {k: v for k, v in data.items() if k not in ("source", "x_api_url", "election")}
-    return Config(path, tuple(specs), str(x_api_url).rstrip("/"), str(data.get("election", "iowa-2020")), extra)
+    return Config(path, tuple(specs), str(x_api_url).rstrip("/"), str(data.get("election", DEFAULT_ELECTION)), extra)
 
 
 def load_config(path: str | Path | None = None, *, required: bool = False) -> Config:

@@ -26,8 +26,7 @@ from sqlmodel import Session, select
 
 from shadowtally.collectors.base import Clock, PassResult
 from shadowtally.collectors.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Backoff, fetch, new_session
-from shadowtally.collectors.pipeline import on_new_post
-from shadowtally.store.ingest import upsert_post
+from shadowtally.collectors.pipeline import Handoff, keep
 from shadowtally.store.models import Post, Source
 from shadowtally.store.sources import set_cursor
 from shadowtally.store.validate import PostIn
@@ -90,7 +89,7 @@ class FeedCollector:
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
     max_bytes: int = DEFAULT_MAX_BYTES
     backoff: Backoff = field(default_factory=Backoff)
-    election: str = "iowa-2020"
+    handoff: Handoff | None = None   # parses what is stored; None stores only
     http: requests.Session = field(default_factory=new_session)
 
     def collect(self, session: Session, source: Source, *, now: Clock) -> PassResult:
@@ -152,15 +151,10 @@ class FeedCollector:
         raw = {"entry": {k: dict.get(entry, k) for k in ("id", "link", "title", "summary", "published", "updated",
                                                     "author", "tags")},
                "media": media, "feed_url": source.locator}
-        post, change = upsert_post(session, PostIn.of(
+        keep(session, PostIn.of(
             platform=source.platform, external_id=guid, author=entry.get("author") or author, url=link, text=text,
             created_at=created or fetched, fetched_at=fetched, raw=_plain(raw), source_id=source.id,
-        ))
-        if change == "unchanged":
-            result.unchanged += 1
-            return
-        setattr(result, change, getattr(result, change) + 1)
-        on_new_post(session, post, now=fetched, election=self.election)
+        ), result, self.handoff, now=fetched)
 
 
 def _plain(value: Any) -> Any:

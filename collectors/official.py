@@ -28,6 +28,7 @@ import requests
 from sqlmodel import Session, select
 
 import shadowtally.elections as defs
+from shadowtally.settings import DEFAULT_ELECTION
 from shadowtally.collectors.base import Clock, PassResult, Rejected
 from shadowtally.collectors.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Backoff, fetch, new_session
 from shadowtally.errors import InvalidValue
@@ -252,7 +253,7 @@ class OfficialCollector:
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
     max_bytes: int = 64 * 1024 * 1024
     backoff: Backoff = field(default_factory=Backoff)
-    election: str = "iowa-2020"
+    election: str = DEFAULT_ELECTION
     http: requests.Session = field(default_factory=new_session)
 
     def collect(self, session: Session, source: Source, *, now: Clock) -> PassResult:

@@ -1,69 +1,101 @@
-"""The hand-off from collection to parsing: one function, called for every new or edited post.
+"""The hand-off from collection to parsing, and the store-then-hand-off tail every collector shares.
 
-:func:`on_new_post` runs after the raw post is stored (in the same transaction). It asks
-the parser for claims and replaces the post's claims with them
+:class:`Handoff` runs after a raw post is stored (in the same transaction). It asks its
+parser for claims and replaces the post's claims with them
 (:func:`store.ingest.replace_claims`), so an edit is re-parsed and never duplicated.
+The parse runs inside a savepoint: a parser or database error there is logged, rolls
+back only that post's claims, and never loses the stored post or the rest of the pass.
 
-The parser is ``parsers.build_pipeline(election)`` (built once per process and
-election). A reply inherits its parent's precinct through ``ThreadContext``; a claim
-that corrects an earlier post points at that post's latest claim. Tests and tools can
-route posts elsewhere with :func:`set_post_hook`. A parser failure is logged and never
-loses the stored post.
+:func:`claims_for` is the one way from a stored post to its claims: the live hand-off
+and ``shadowtally reparse`` both call it, so a reparse reproduces what ``run`` stored.
+A reply inherits its parent's precinct through ``ThreadContext``; a claim that corrects
+an earlier post points at that post's latest claim.
+
+No module state: the parser (built with the registered accounts) and the counters live
+on the :class:`Handoff` that the runtime builds and gives to the collectors.
 """
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Protocol
 
 from sqlmodel import Session, select
 
-from shadowtally.store.ingest import record_findings, replace_claims
+from shadowtally.store.ingest import record_findings, replace_claims, upsert_post
 from shadowtally.store.models import Claim, Post
-from shadowtally.store.validate import ClaimIn, FindingIn
+from shadowtally.store.validate import ClaimIn, FindingIn, PostIn
 
 log = logging.getLogger(__name__)
 
+
+class Parser(Protocol):
+    """What the hand-off needs of a parser (``parsers.Parser``)."""
+
+    def parse(self, post: Any, context: Any | None) -> Any: ...
+
+
 PostHook = Callable[[Session, Post], Iterable[ClaimIn] | None]
 
-_hook: PostHook | None = None
-_parser_cache: dict[str, Any] = {}
-stats = {"handed_off": 0, "parsed": 0, "parser_errors": 0}
+
+@dataclass
+class HandoffStats:
+    handed_off: int = 0
+    parsed: int = 0
+    parser_errors: int = 0
 
 
-def set_parser(election: str, parser: Any | None) -> None:
-    """Use ``parser`` for ``election`` (e.g. one built with an accounts registry); None rebuilds the default."""
-    if parser is None:
-        _parser_cache.pop(election, None)
-    else:
-        _parser_cache[election] = parser
+@dataclass
+class Handoff:
+    """Parse each new or revised post and store its claims.
+
+    ``parser`` is ``parsers.build_pipeline(election, accounts)``; ``hook`` replaces the
+    parse entirely (a benchmark measuring collection alone passes one that returns None).
+    """
+
+    parser: Parser | None = None
+    hook: PostHook | None = None
+    stats: HandoffStats = field(default_factory=HandoffStats)
+
+    def __call__(self, session: Session, post: Post, *, now: datetime) -> int:
+        """Parse a newly stored (or revised) post and store its claims; returns how many."""
+        self.stats.handed_off += 1
+        savepoint = session.begin_nested()
+        try:
+            if self.hook is not None:
+                claims = self.hook(session, post)
+            elif self.parser is not None:
+                claims = claims_for(session, self.parser, post)
+            else:
+                claims = None
+            if claims is None:
+                savepoint.commit()
+                return 0
+            rows = replace_claims(session, post, list(claims), now=now)
+            savepoint.commit()
+            self.stats.parsed += 1
+            return len(rows)
+        except Exception as exc:  # noqa: BLE001 - the raw post is kept; the parse can be replayed
+            savepoint.rollback()
+            self.stats.parser_errors += 1
+            log.warning("parser failed on %s post %s: %s", post.platform, post.external_id, exc)
+            return 0
 
 
-def set_post_hook(hook: PostHook | None) -> None:
-    """Route new posts to ``hook(session, post) -> claims | None`` (``None`` restores the default)."""
-    global _hook
-    _hook = hook
-
-
-def _default_parser(election: str) -> Any | None:
-    """``parsers.build_pipeline(election)`` when the parser package provides it, else None."""
-    if election in _parser_cache:
-        return _parser_cache[election]
-    parser = None
-    try:
-        from shadowtally import parsers  # noqa: PLC0415 - optional until the parser lands
-
-        build = getattr(parsers, "build_pipeline", None)
-        if build is not None:
-            from shadowtally import elections as defs  # noqa: PLC0415
-
-            parser = build(defs.load_election(election))
-    except ImportError:
-        parser = None
-    _parser_cache[election] = parser
-    return parser
+def keep(session: Session, item: PostIn, result: Any, handoff: Handoff | None, *, now: datetime) -> Post | None:
+    """Store one fetched post, count it on ``result`` (a ``PassResult``), and hand a new or
+    revised post to ``handoff``. Returns the stored row, or None when nothing changed."""
+    post, change = upsert_post(session, item)
+    if change == "unchanged":
+        result.unchanged += 1
+        return None
+    setattr(result, change, getattr(result, change) + 1)
+    if handoff is not None:
+        handoff(session, post, now=now)
+    return post
 
 
 # How many of an author's earlier posts a correction may point back to.
@@ -168,7 +200,9 @@ def math_scope(post: Post) -> str:
     return f"post:{post.platform}:{post.external_id}|"
 
 
-def _claims(session: Session, parser: Any, post: Post) -> list[ClaimIn]:
+def claims_for(session: Session, parser: Any, post: Post) -> list[ClaimIn]:
+    """The claims ``parser`` reads in stored ``post``, with its thread context and corrections
+    resolved from the store, and its caucus-math findings recorded."""
     context = _context(session, post, parser)
     result = parser.parse(post_input(post), context)
     record_findings(session, math_findings(post, result.claims), now=post.fetched_at, scope=math_scope(post))
@@ -185,25 +219,3 @@ def _claims(session: Session, parser: Any, post: Post) -> list[ClaimIn]:
                               confidence=c.confidence, status=c.status, rule=c.rule,
                               evidence=[list(e) for e in c.evidence], supersedes=supersedes))
     return out
-
-
-def on_new_post(session: Session, post: Post, *, now: datetime, election: str = "iowa-2020") -> int:
-    """Parse a newly stored (or revised) post and store its claims; returns how many."""
-    stats["handed_off"] += 1
-    try:
-        if _hook is not None:
-            claims = _hook(session, post)
-        else:
-            parser = _default_parser(election)
-            if parser is None:
-                return 0
-            claims = _claims(session, parser, post)
-        if claims is None:
-            return 0
-        rows = replace_claims(session, post, list(claims), now=now)
-        stats["parsed"] += 1
-        return len(rows)
-    except Exception as exc:  # noqa: BLE001 - the raw post is kept; the parse can be replayed
-        stats["parser_errors"] += 1
-        log.warning("parser failed on %s post %s: %s", post.platform, post.external_id, exc)
-        return 0

@@ -1,8 +1,10 @@
 """Running collectors: one pass over one source (with its health), one pass over all, and
 the APScheduler 3 job wiring for ``shadowtally run``.
 
-One job per source, id ``source:<id>``, referenced as ``collectors.scheduler:scheduled_pass``
+One job per polled source, id ``source:<id>``, referenced as ``shadowtally.collectors.scheduler:scheduled_pass``
 (APScheduler refuses lambdas, and a text reference survives pickling into the job store).
+A job's arguments are a context key and a source id; the job finds its engine,
+collectors and reconcile hook in the :class:`JobContext` registered under that key.
 Each job has its own interval and jitter, ``coalesce=True`` and ``max_instances=1``; the
 job store is a ``SQLAlchemyJobStore`` in the same database. A 429 moves that job's next
 run to the reset time; nothing loops. Only one scheduler process may use a store
@@ -11,11 +13,12 @@ run to the reset time; nothing loops. Only one scheduler process may use a store
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import random
 import threading
 import time
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Any, Callable, Iterable
 
@@ -28,13 +31,10 @@ from sqlalchemy.engine import Engine
 from sqlmodel import select
 
 from shadowtally.collectors.base import Clock, CollectError, Collector, Disabled, PassResult, RateLimited
-from shadowtally.collectors.config import Config, SourceSpec
-from shadowtally.collectors.feeds import FeedCollector
-from shadowtally.collectors.http import DEFAULT_TIMEOUT, Backoff
-from shadowtally.collectors.official import OfficialCollector
-from shadowtally.collectors.x import XCollector
-from shadowtally.errors import ConfigError
-from shadowtally.store.db import open_store, resolve_url, session_scope
+from shadowtally.collectors.config import SourceSpec
+from shadowtally.collectors.kinds import KINDS, Settings
+from shadowtally.collectors.pipeline import Handoff
+from shadowtally.store.db import session_scope
 from shadowtally.store.ingest import upsert_source
 from shadowtally.store.models import Source
 from shadowtally.store.sources import heartbeat_fresh, record_error, record_success, update_health
@@ -42,6 +42,7 @@ from shadowtally.store.sources import heartbeat_fresh, record_error, record_succ
 log = logging.getLogger(__name__)
 
 JOB_FUNC = "shadowtally.collectors.scheduler:scheduled_pass"
+RECONCILE_FUNC = "shadowtally.collectors.scheduler:reconcile_pass"
 JOB_TABLE = "apscheduler_jobs"
 RECONCILE_EXECUTOR = "reconcile"  # the reconcile job's own worker (see build_scheduler)
 FEED_EXECUTOR = "feeds"            # RSS/Atom polls; the X API and official releases keep "default"
@@ -50,30 +51,6 @@ FEED_WORKERS = 8
 
 def utcnow() -> datetime:
     return datetime.now(timezone.utc)
-
-
-@dataclass(frozen=True)
-class Settings:
-    """How collectors reach the world. The token is never stored or printed."""
-
-    x_api_url: str
-    election: str = "iowa-2020"
-    timeout: tuple[float, float] = DEFAULT_TIMEOUT
-    backoff_base: float = 0.5
-    backoff_attempts: int = 4
-    x_page_size: int = 100
-    token: str | None = field(default=None, repr=False)
-
-    @classmethod
-    def from_config(cls, config: Config, **overrides: Any) -> "Settings":
-        page = config.extra.get("x_page_size", 100)
-        if not isinstance(page, int) or not 5 <= page <= 100:
-            raise ConfigError(f"x_page_size must be a whole number from 5 to 100 (got {page!r})")
-        base = config.extra.get("retry_base", 0.5)
-        if not isinstance(base, (int, float)) or isinstance(base, bool) or not 0 <= base <= 60:
-            raise ConfigError(f"retry_base must be a number of seconds from 0 to 60 (got {base!r})")
-        return replace(cls(x_api_url=config.x_api_url, election=config.election, x_page_size=page,
-                           backoff_base=float(base)), **overrides)
 
 
 @dataclass
@@ -96,27 +73,22 @@ def source_name(s: Source) -> str:
 
 
 class Collectors:
-    """One collector per kind, built lazily and reused (so HTTP sessions keep their connections)."""
+    """One collector per family of kinds, built lazily and reused (so HTTP sessions keep
+    their connections). Which family serves a kind is the kind's own declaration
+    (:mod:`collectors.kinds`); ``handoff`` parses what they store."""
 
-    def __init__(self, settings: Settings) -> None:
+    def __init__(self, settings: Settings, handoff: Handoff | None = None) -> None:
         self.settings = settings
+        self.handoff = handoff
         self._cache: dict[str, Collector] = {}
 
     def for_kind(self, kind: str) -> Collector:
-        key = "x" if kind.startswith("x_") else kind
-        if key not in self._cache:
-            s = self.settings
-            backoff = Backoff(attempts=s.backoff_attempts, base=s.backoff_base)
-            if key == "x":
-                self._cache[key] = XCollector(base_url=s.x_api_url, token=s.token, timeout=s.timeout,
-                                              backoff=backoff, election=s.election, page_size=s.x_page_size)
-            elif key == "feed":
-                self._cache[key] = FeedCollector(timeout=s.timeout, backoff=backoff, election=s.election)
-            elif key == "official":
-                self._cache[key] = OfficialCollector(timeout=s.timeout, backoff=backoff, election=s.election)
-            else:
-                raise CollectError(f"no collector for source kind {kind!r}")
-        return self._cache[key]
+        spec = KINDS.get(kind)
+        if spec is None:
+            raise CollectError(f"no collector for source kind {kind!r}")
+        if spec.family not in self._cache:
+            self._cache[spec.family] = spec.build(self.settings, self.handoff)
+        return self._cache[spec.family]
 
 
 def sync_sources(engine: Engine, specs: Iterable[SourceSpec]) -> list[int]:
@@ -170,10 +142,9 @@ def run_source(engine: Engine, source_id: int, collectors: Collectors, *, now: C
         return Outcome(source_id, f"source {source_id}", "error", message)
 
 
-def run_once(engine: Engine, source_ids: Iterable[int], settings: Settings, *, now: Clock = utcnow,
+def run_once(engine: Engine, source_ids: Iterable[int], collectors: Collectors, *, now: Clock = utcnow,
              report: Callable[[Outcome], None] | None = None) -> list[Outcome]:
     """One pass over each source in turn; every source is tried whatever the others did."""
-    collectors = Collectors(settings)
     out = []
     for sid in source_ids:
         o = run_source(engine, sid, collectors, now=now)
@@ -196,110 +167,132 @@ def default_jitter(interval_s: int) -> int:
     return max(1, min(30, interval_s // 10))
 
 
-_scheduler: BaseScheduler | None = None
-_context: dict[str, Any] = {}
-_reconcile_hook: Callable[[Engine], None] | None = None
+@dataclass
+class JobContext:
+    """What a scheduled job needs, found by :attr:`key`.
+
+    APScheduler 3 calls a job by a text reference with picklable arguments, so a job
+    carries only this key and a source id: never an engine, and never the database URL
+    (whose password would be pickled into the job table)."""
+
+    key: str
+    engine: Engine
+    collectors: Collectors
+    reconcile: Callable[[Engine], None] | None = None
+    scheduler: BaseScheduler | None = None
+    wanted: set[str] = field(default_factory=set)
+    running: int = 0
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+    def enter(self) -> None:
+        with self.lock:
+            self.running += 1
+
+    def leave(self) -> None:
+        with self.lock:
+            self.running -= 1
 
 
-def set_reconcile_hook(hook: Callable[[Engine], None] | None) -> None:
-    """What ``run`` calls on its reconcile job (the reconcile package wires itself here)."""
-    global _reconcile_hook
-    _reconcile_hook = hook
+# The one module global: where job functions find their context by key (see JobContext).
+_CONTEXTS: dict[str, JobContext] = {}
 
 
-def _engine(db_url: str) -> Engine:
-    engines = _context.setdefault("engines", {})
-    if db_url not in engines:
-        engines[db_url] = open_store(db_url)
-    return engines[db_url]  # type: ignore[no-any-return]
+def context_key(engine: Engine) -> str:
+    """A stable key for a store: a hash of its URL with the password hidden."""
+    shown = engine.url.render_as_string(hide_password=True)
+    return "store-" + hashlib.sha256(shown.encode()).hexdigest()[:16]
 
 
-_running = 0
-_running_lock = threading.Lock()
+def register_context(ctx: JobContext) -> JobContext:
+    """Make ``ctx`` the one that jobs keyed ``ctx.key`` run with (replacing an earlier one)."""
+    _CONTEXTS[ctx.key] = ctx
+    return ctx
 
 
-def stop_scheduler(sched: BaseScheduler, *, timeout: float = 60.0) -> None:
+def unregister_context(ctx: JobContext) -> None:
+    if _CONTEXTS.get(ctx.key) is ctx:
+        del _CONTEXTS[ctx.key]
+
+
+def stop_scheduler(ctx: JobContext, *, timeout: float = 60.0) -> None:
     """Stop without deadlock: pause, let running passes finish, then shut down.
 
     APScheduler's ``shutdown(wait=True)`` holds its job-store lock while it waits for
     running jobs, and a pass asks the scheduler for its next run time under that same
     lock; so no pass may still be running when ``shutdown`` is called.
     """
-    global _scheduler
+    sched = ctx.scheduler
+    if sched is None:
+        return
     sched.pause()
-    _scheduler = None  # passes that finish now skip the next-run lookup
+    ctx.scheduler = None  # passes that finish now skip the next-run lookup
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        with _running_lock:
-            if _running == 0:
+        with ctx.lock:
+            if ctx.running == 0:
                 break
         time.sleep(0.05)
     sched.shutdown(wait=True)
 
 
-def scheduled_pass(db_url: str, source_id: int) -> None:
+def scheduled_pass(key: str, source_id: int) -> None:
     """The job body: one pass, then move the job to the reset time on a 429."""
-    global _running
-    with _running_lock:
-        _running += 1
+    ctx = _CONTEXTS.get(key)
+    if ctx is None:
+        log.warning("job for source %s has no running context (%s); skipped", source_id, key)
+        return
+    ctx.enter()
     try:
-        _scheduled_pass(db_url, source_id)
+        _scheduled_pass(ctx, source_id)
     finally:
-        with _running_lock:
-            _running -= 1
+        ctx.leave()
 
 
-def _scheduled_pass(db_url: str, source_id: int) -> None:
-    collectors: Collectors = _context["collectors"]
-    engine = _engine(db_url)
-    outcome = run_source(engine, source_id, collectors)
+def _scheduled_pass(ctx: JobContext, source_id: int) -> None:
+    outcome = run_source(ctx.engine, source_id, ctx.collectors)
     job_id = f"source:{source_id}"
-    sched = _scheduler
+    sched = ctx.scheduler
     if sched is not None:
         if outcome.retry_at is not None:
             sched.modify_job(job_id, next_run_time=outcome.retry_at)
         job = sched.get_job(job_id)
         # A quiet pass wrote no health (see store.sources.heartbeat_fresh); next_run waits with it.
         if job is not None and job.next_run_time is not None and not outcome.quiet:
-            with session_scope(engine) as session:
+            with session_scope(ctx.engine) as session:
                 source = session.get(Source, source_id)
                 if source is not None:
                     update_health(session, source, next_run=job.next_run_time)
     log.info("%s: %s %s", outcome.name, outcome.status, outcome.message)
 
 
-def reconcile_pass(db_url: str) -> None:
-    """The reconcile job body: calls the reconcile hook when one is set."""
-    global _running
-    with _running_lock:
-        _running += 1
+def reconcile_pass(key: str) -> None:
+    """The reconcile job body: calls the context's reconcile hook when it has one."""
+    ctx = _CONTEXTS.get(key)
+    if ctx is None or ctx.reconcile is None:
+        return
+    ctx.enter()
     try:
-        if _reconcile_hook is not None:
-            _reconcile_hook(_engine(db_url))
+        ctx.reconcile(ctx.engine)
     finally:
-        with _running_lock:
-            _running -= 1
+        ctx.leave()
 
 
-def build_scheduler(db_url: str, source_ids: Iterable[int], settings: Settings, *,
+def build_scheduler(ctx: JobContext, source_ids: Iterable[int], *,
                     scheduler: BaseScheduler | None = None, reconcile_every: int = 60,
                     now: Clock = utcnow, rng: random.Random | None = None,
                     persistent: bool = True) -> BaseScheduler:
-    """A scheduler (blocking by default) with one job per source, persisted in the same database.
+    """A scheduler (blocking by default) with one job per polled source, persisted in the same database.
 
     ``persistent=False`` keeps jobs in memory, for runs that end with the process
     (the replay demo), where a job store in SQLite would only contend for its lock.
     """
-    global _scheduler
-    url = resolve_url(db_url)
-    engine = _engine(url)
+    register_context(ctx)
     sched = scheduler or BlockingScheduler(timezone=timezone.utc)
     if persistent:
-        sched.add_jobstore(SQLAlchemyJobStore(url=url, tablename=JOB_TABLE), alias="default")
-    _context["collectors"] = Collectors(settings)
+        sched.add_jobstore(SQLAlchemyJobStore(engine=ctx.engine, tablename=JOB_TABLE), alias="default")
     rng = rng or random.Random()
     wanted = set()
-    with session_scope(engine) as session:
+    with session_scope(ctx.engine) as session:
         sources = list(session.exec(select(Source).where(Source.id.in_(list(source_ids)))))  # type: ignore[union-attr]
     # Pools by kind of work. The reconcile pass gets a worker of its own: in the shared pool
     # it queued behind hundreds of feed polls, passed its misfire grace (1 s by default) and
@@ -312,26 +305,30 @@ def build_scheduler(db_url: str, source_ids: Iterable[int], settings: Settings, 
         except ValueError:
             pass  # built on this scheduler before: it has the pool already
     for s in sources:
+        spec = KINDS.get(s.kind)
+        if spec is None or spec.shape != "poll":
+            continue  # a streaming kind runs as a long-lived consumer, not an interval job
         job_id = f"source:{s.id}"
         wanted.add(job_id)
         first = now() + timedelta(seconds=rng.uniform(0, min(5.0, s.interval_s / 10)))
         sched.add_job(JOB_FUNC, trigger=IntervalTrigger(seconds=s.interval_s, jitter=default_jitter(s.interval_s),
                                                         timezone=timezone.utc),
-                      args=[url, s.id], id=job_id, name=source_name(s), replace_existing=True,
+                      args=[ctx.key, s.id], id=job_id, name=source_name(s), replace_existing=True,
                       coalesce=True, max_instances=1, misfire_grace_time=max(30, s.interval_s),
-                      next_run_time=first, executor=FEED_EXECUTOR if s.kind == "feed" else "default")
-    sched.add_job("shadowtally.collectors.scheduler:reconcile_pass", trigger=IntervalTrigger(seconds=reconcile_every),
-                  args=[url], id="reconcile", replace_existing=True, coalesce=True, max_instances=1,
+                      next_run_time=first, executor=FEED_EXECUTOR if spec.pool == "feeds" else "default")
+    sched.add_job(RECONCILE_FUNC, trigger=IntervalTrigger(seconds=reconcile_every),
+                  args=[ctx.key], id="reconcile", replace_existing=True, coalesce=True, max_instances=1,
                   misfire_grace_time=None, executor=RECONCILE_EXECUTOR)
     wanted.add("reconcile")
-    _scheduler = sched
-    _context["wanted"] = wanted
+    ctx.scheduler = sched
+    ctx.wanted = wanted
     return sched
 
 
-def prune_jobs(sched: BaseScheduler) -> None:
+def prune_jobs(ctx: JobContext) -> None:
     """Remove stored jobs for sources no longer in the config (call after ``start``)."""
-    wanted = _context.get("wanted", set())
-    for job in sched.get_jobs():
-        if job.id not in wanted:
-            sched.remove_job(job.id)
+    if ctx.scheduler is None:
+        return
+    for job in ctx.scheduler.get_jobs():
+        if job.id not in ctx.wanted:
+            ctx.scheduler.remove_job(job.id)

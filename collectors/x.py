@@ -27,8 +27,7 @@ from sqlmodel import Session
 from shadowtally.collectors.base import Clock, CollectError, Disabled, PassResult, RateLimited, Rejected
 from shadowtally.collectors.config import DEFAULT_X_API_URL, TOKEN_ENV
 from shadowtally.collectors.http import DEFAULT_TIMEOUT, Backoff, with_retries
-from shadowtally.collectors.pipeline import on_new_post
-from shadowtally.store.ingest import upsert_post
+from shadowtally.collectors.pipeline import Handoff, keep
 from shadowtally.store.models import Source
 from shadowtally.store.sources import set_cursor
 from shadowtally.store.validate import PostIn
@@ -124,7 +123,7 @@ class XCollector:
     timeout: tuple[float, float] = DEFAULT_TIMEOUT
     backoff: Backoff = field(default_factory=Backoff)
     page_size: int = 100
-    election: str = "iowa-2020"
+    handoff: Handoff | None = None   # parses what is stored; None stores only
     _client: tweepy.Client | None = field(default=None, repr=False)
 
     def __post_init__(self) -> None:
@@ -181,12 +180,8 @@ class XCollector:
         for t in sorted(page.get("data") or [], key=lambda t: int(t["id"])):
             if above is not None and int(t["id"]) <= above:
                 continue
-            post, change = upsert_post(session, post_from_tweet(t, includes, fetched_at=fetched, source_id=source.id))
-            if change == "unchanged":
-                result.unchanged += 1
-                continue
-            setattr(result, change, getattr(result, change) + 1)
-            on_new_post(session, post, now=fetched, election=self.election)
+            keep(session, post_from_tweet(t, includes, fetched_at=fetched, source_id=source.id), result,
+                 self.handoff, now=fetched)
         for err in page.get("errors") or []:
             result.warnings.append(str(err.get("detail") or err))
 

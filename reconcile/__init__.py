@@ -13,6 +13,7 @@ Pure functions over frozen dataclasses; no database, network or clock. Start wit
 
 from __future__ import annotations
 
+from shadowtally.settings import DEFAULT_ELECTION
 from shadowtally.reconcile.official import ReleaseCheck, check_release, implied_delegates, result_from_row, unit_json
 from shadowtally.reconcile.rulepacks import RulePack, get_pack
 from shadowtally.reconcile.rules import RULES, Rule, check_duplicates, check_result, duplicate_groups
@@ -25,6 +26,6 @@ __all__ = [
 ]
 
 
-def allocate(unit: Alignment, pack: RulePack | str = "iowa-2020") -> Outcome:
+def allocate(unit: Alignment, pack: RulePack | str = DEFAULT_ELECTION) -> Outcome:
     """Every delegate allocation ``pack``'s rules allow for ``unit`` (see :class:`Outcome`)."""
     return (get_pack(pack) if isinstance(pack, str) else pack).allocate(unit)

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta, timezone
 from typing import Iterable, Mapping, Sequence
 
+from shadowtally.settings import DEFAULT_ELECTION
 from shadowtally.elections import Election, Precinct, ReleaseRow, load_election, load_release
 from shadowtally.reconcile.compare import differs, official_field
 from shadowtally.replay.formats import MENTION_FORMATS, NOT_TALLY_MATERIAL, RESULT_FORMATS, Namer, PrecinctTrue, Rendered, precinct_ref
@@ -457,7 +458,7 @@ def truth_of(row: ReleaseRow, unit: Precinct) -> PrecinctTrue:
     return PrecinctTrue(unit, _nz(row.first), _nz(row.final), {k: v for k, v in delegates.items() if v}, sde)
 
 
-def generate(config: ScenarioConfig = ScenarioConfig(), *, election: str = "iowa-2020",
+def generate(config: ScenarioConfig = ScenarioConfig(), *, election: str = DEFAULT_ELECTION,
              truth_release: str = "100pct") -> Scenario:
     """Generate the scenario for ``election`` from its ``truth_release`` numbers. Deterministic in ``config``."""
     e = load_election(election)

@@ -28,13 +28,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import col, func, select
 
 import shadowtally.elections as defs
+from shadowtally.settings import DEFAULT_ELECTION
 from shadowtally import replay
-from shadowtally.collectors import pipeline
 from shadowtally.collectors.config import SourceSpec
-from shadowtally.collectors.scheduler import Settings, build_scheduler, set_reconcile_hook, stop_scheduler, sync_sources
-from shadowtally.parsers import build_pipeline
+from shadowtally.collectors.scheduler import Settings
 from shadowtally.parsers.accounts import Account, norm_handle
 from shadowtally.reconcile.compare import Reconciliation
+from shadowtally.services.runtime import Runtime
 from shadowtally.services.tally import TallyState, compute, record
 from shadowtally.simulator.process import SimProcess
 from shadowtally.simulator.scenario import START, SimAccount, SimPost, SimRelease
@@ -58,7 +58,7 @@ class DemoConfig:
     poll_s: int = 1                  # X list and Mastodon tag feed
     feed_poll_s: int = 5             # each Bluesky account's feed (Bluesky has no tag feed)
     reconcile_s: int = 2
-    election: str = "iowa-2020"
+    election: str = DEFAULT_ELECTION
 
 
 @dataclass(frozen=True)
@@ -267,21 +267,21 @@ def run_demo(db_url: str, config: DemoConfig = DemoConfig(), *,
     with session_scope(engine) as session:
         eid = load_election(session, config.election).election_id
 
-    pipeline.set_parser(config.election, build_pipeline(election, dict(sim.accounts)))
     # A job that overruns its interval is skipped by design (max_instances=1); say so once, not per skip.
     logging.getLogger("apscheduler").setLevel(logging.ERROR)
     # The simulator runs in its own process, as the platforms would (see simulator.process).
     server = SimProcess(sim.sim, bearer_token=TOKEN, start_at=0.0,
                         limits={"list": (100_000, 900.0), "search": (100_000, 900.0)}).start()
-    scheduler: BackgroundScheduler | None = None
+    runtime: Runtime | None = None
     try:
         settings = Settings(x_api_url=server.url, election=config.election, token=TOKEN, backoff_base=0.05)
-        ids = sync_sources(engine, sources(sim, server.url, config))
+        runtime = Runtime.build(engine, settings, accounts=sim.accounts, roles=sim.roles)
+        ids = runtime.sync_sources(sources(sim, server.url, config))
         wall0 = monotonic()
         runner = _Runner(sim, engine, election, eid, clock, wall0, monotonic)
-        set_reconcile_hook(runner.reconcile)
-        scheduler = build_scheduler(db_url, ids, settings, scheduler=BackgroundScheduler(timezone=timezone.utc),
-                                    reconcile_every=config.reconcile_s, persistent=False)
+        runtime.set_reconcile(runner.reconcile)
+        scheduler = runtime.scheduler(ids, scheduler=BackgroundScheduler(timezone=timezone.utc),
+                                      reconcile_every=config.reconcile_s, persistent=False)
         scheduler.start()
         end = clock.duration + 2 * max(config.poll_s, config.feed_poll_s) + config.reconcile_s
         while (elapsed := monotonic() - wall0) < end:
@@ -291,10 +291,8 @@ def run_demo(db_url: str, config: DemoConfig = DemoConfig(), *,
                 on_progress(runner.progress)
             time.sleep(0.2)
     finally:
-        if scheduler is not None:
-            stop_scheduler(scheduler)
-        set_reconcile_hook(None)
-        pipeline.set_parser(config.election, None)
+        if runtime is not None:
+            runtime.stop()
         server.stop()
     return _report(runner, sim, engine, election, eid, clock)
 

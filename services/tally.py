@@ -20,6 +20,7 @@ import shadowtally.elections as defs
 from shadowtally.reconcile.compare import Reconciliation, reconcile
 from shadowtally.reconcile.shadow import (ClaimRecord, FindingRecord, ShadowTally, build_shadow, cyclic_gc_paused,
                               rulepack_allocator)
+from shadowtally.store.accounts import account_roles
 from shadowtally.store.db import session_scope
 from shadowtally.store.elections import election_id
 from shadowtally.store.ingest import FindingStats, record_findings
@@ -67,9 +68,12 @@ def claim_records(session: Session, *, as_of: datetime | None = None,
     """Every accepted claim with what the shadow needs to rank it: author, role, post URL.
 
     The role comes from the source that collected the post; ``roles`` (author → (role,
-    registered), from an accounts registry) overrides it for sources that carry many
-    authors, such as an X list or a hashtag feed.
+    registered)) overrides it for sources that carry many authors, such as an X list or
+    a hashtag feed. Without ``roles``, the store's ``accounts`` table gives them, so the
+    page, the CLI and the running collector rank conflicting claims alike.
     """
+    if roles is None:
+        roles = account_roles(session) or None
     out = []
     for (claim_id, county, precinct, round_, counts, supersedes, post_id, url, author, created_at, platform,
          source_role, source_precinct) in session.exec(accepted_claims_query(as_of)):

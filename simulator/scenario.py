@@ -7,6 +7,7 @@ or can be set by hand, so tests and the replay demo see the same story.
 
 from __future__ import annotations
 
+from shadowtally.settings import DEFAULT_ELECTION
 import random
 import threading
 import time
@@ -87,7 +88,7 @@ class Scenario:
     posts: list[SimPost]
     releases: list[SimRelease] = field(default_factory=list)
     lists: dict[str, list[str]] = field(default_factory=dict)   # list id -> handles
-    election: str = "iowa-2020"
+    election: str = DEFAULT_ELECTION
     # The rows each release serves; the bundled official rows when None (the replay
     # demo passes rows with its injected errors).
     release_source: Callable[[str], list[defs.ReleaseRow]] | None = None
@@ -125,7 +126,7 @@ class Scenario:
                  list_size: int = 0) -> "Scenario":
         """A synthetic but plausible night: precinct secretaries posting alignments."""
         rng = random.Random(seed)
-        election = defs.load_election("iowa-2020")
+        election = defs.load_election(DEFAULT_ELECTION)
         units = [p for p in election.precincts if not p.satellite]
         cands = [c.key for c in election.candidates if c.key not in ("Other", "Uncommitted")]
         accs = [SimAccount(f"sec_{i:04d}", str(10_000 + i), f"Secretary {i}") for i in range(accounts)]

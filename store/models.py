@@ -25,7 +25,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 __all__ = [
-    "Election", "Precinct", "Candidate", "Source", "Post", "Claim",
+    "Election", "Precinct", "Candidate", "Source", "Account", "Post", "Claim",
     "OfficialRelease", "OfficialResult", "Finding", "ROLES", "CLAIM_STATUSES", "ROUNDS",
 ]
 
@@ -131,6 +131,22 @@ class Source(SQLModel, table=True):
     health: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=False),
                                    description="last_success, last_error, next_run, rate budget")
     enabled: bool = True
+
+
+class Account(SQLModel, table=True):
+    """An author the newsroom knows: a registered precinct official, a captain, a county party.
+
+    Written by the runtime from the config's sources and accounts file (or by the demo
+    from its scenario), so every process reading the store (the live page, ``tally``)
+    ranks conflicting claims with the same roles the collector's process used."""
+
+    __tablename__ = "accounts"
+
+    handle: str = Field(primary_key=True, max_length=200, description="author as stored, lower case")
+    role: str = Field(default="other", max_length=16)
+    registered: bool = Field(default=False, description="registered before the night (an official's account)")
+    county: Optional[str] = None
+    precinct: Optional[str] = None
 
 
 class Post(SQLModel, table=True):

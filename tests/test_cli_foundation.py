@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from shadowtally.cli.main import cli
+from shadowtally.app import cli
 
 KEYS = {"county", "precinct", "code", "idp_id", "delegates", "sde", "satellite"}
 

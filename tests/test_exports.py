@@ -12,7 +12,7 @@ from pathlib import Path
 import feedparser
 from click.testing import CliRunner
 
-from shadowtally.cli.main import cli
+from shadowtally.app import cli
 from shadowtally.services.datasette import metadata
 from shadowtally.store.db import open_store, session_scope
 from shadowtally.store.elections import load_election

@@ -26,7 +26,7 @@ def test_readme_has_exactly_two_commands_and_ci_runs_the_test_one() -> None:
 
 def test_every_command_is_documented() -> None:
     """Each top-level CLI command has help text and is named in the README."""
-    from shadowtally.cli.main import cli
+    from shadowtally.app import cli
 
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for name, command in cli.commands.items():

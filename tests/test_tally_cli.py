@@ -11,7 +11,7 @@ from click.testing import CliRunner
 from sqlmodel import select
 
 from shadowtally import elections
-from shadowtally.cli.main import cli
+from shadowtally.app import cli
 from shadowtally.store.db import open_store, session_scope
 from shadowtally.store.elections import load_election
 from shadowtally.store.ingest import replace_claims, upsert_post, upsert_release, upsert_source

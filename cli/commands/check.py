@@ -23,7 +23,7 @@ from shadowtally.reconcile.official import ReleaseCheck, check_release, finding_
 from shadowtally.reconcile.rules import RULES
 from shadowtally.reconcile.types import STATUSES
 from shadowtally.errors import NotFound
-from shadowtally.cli.options import db_option, election_option, get_election, open_db
+from shadowtally.services.options import db_option, election_option, get_election, open_db
 from shadowtally.cli.output import console, emit, err_console, output_options
 from shadowtally.services.tally import release_rows
 from shadowtally.store.db import session_scope

@@ -15,18 +15,15 @@ from typing import Any
 import click
 from sqlmodel import select
 
-from shadowtally.collectors.config import DEFAULT_CONFIG, LOCATOR_FIELD, TOKEN_ENV, append_source, load_config
-from shadowtally.collectors.scheduler import (
-    Outcome, Settings, build_scheduler, prune_jobs, run_once, set_reconcile_hook, source_name, stop_scheduler,
-    sync_sources,
-)
+from shadowtally.collectors.config import DEFAULT_CONFIG, TOKEN_ENV, append_source, load_config
+from shadowtally.collectors.scheduler import Outcome, source_name, sync_sources
 from shadowtally.errors import NotFound, ShadowTallyError
-from shadowtally.cli.options import db_option, open_db
+from shadowtally.services.options import db_option, open_db
 from shadowtally.cli.output import emit, err_console, output_options
-from shadowtally.services.tally import reconcile_store
+from shadowtally.services.runtime import Runtime
 from shadowtally.store.db import session_scope
 from shadowtally.store.models import OfficialRelease, Post, Source
-from shadowtally.store.validate import SOURCE_KINDS
+from shadowtally.collectors.kinds import KINDS
 
 POST_COLUMNS = ("platform", "external_id", "author", "url", "created_at", "text")
 RELEASE_COLUMNS = ("label", "fetched_at", "hash", "row_count")
@@ -55,7 +52,8 @@ def _matches(spec_or_source: Any, pattern: str) -> bool:
     return p in (kind, locator, label, f"{kind}:{locator}") or (kind == p) or p == str(getattr(spec_or_source, "id", ""))
 
 
-def _prepare(db: str | None, config_path: str | None, source: str | None) -> tuple[Any, list[int], Settings]:
+def _prepare(db: str | None, config_path: str | None, source: str | None) -> tuple[Runtime, list[int]]:
+    """The runtime for this store and config (registered accounts included), and the sources' ids."""
     config = load_config(config_path)
     engine = open_db(db)
     specs = list(config.sources)
@@ -65,8 +63,8 @@ def _prepare(db: str | None, config_path: str | None, source: str | None) -> tup
         specs = [s for s in specs if _matches(s, source)]
         if not specs:
             raise NotFound(f"no source matches {source!r}", hint="run `shadowtally sources` to list them")
-    ids = sync_sources(engine, specs)
-    return engine, ids, Settings.from_config(config)
+    runtime = Runtime.from_config(engine, config)
+    return runtime, runtime.sync_sources(specs)
 
 
 def _report(o: Outcome) -> None:
@@ -81,9 +79,9 @@ def _report(o: Outcome) -> None:
 @db_option
 def collect(source: str | None, once: bool, config_path: str | None, db: str | None) -> None:
     """Collect from every source (or SOURCE: a kind, handle, URL or id); --once for one pass."""
-    engine, ids, settings = _prepare(db, config_path, source)
+    runtime, ids = _prepare(db, config_path, source)
     if not once:
-        _run_scheduler(engine, ids, settings, duration=None)
+        _run_scheduler(runtime, ids, duration=None)
         return
     disabled_said = False
 
@@ -96,7 +94,7 @@ def collect(source: str | None, once: bool, config_path: str | None, db: str | N
             return
         _report(o)
 
-    outcomes = run_once(engine, ids, settings, report=report)
+    outcomes = runtime.run_once(ids, report=report)
     ran = [o for o in outcomes if o.status != "disabled"]
     failed = [o for o in ran if o.failed]
     new = sum(o.result.new for o in ran if o.result)
@@ -106,24 +104,22 @@ def collect(source: str | None, once: bool, config_path: str | None, db: str | N
         raise ShadowTallyError("every source failed", hint="run `shadowtally sources` to see each source's last error")
 
 
-def _run_scheduler(engine: Any, ids: list[int], settings: Settings, duration: float | None) -> None:
-    if not (settings.token or os.environ.get(TOKEN_ENV)):
+def _run_scheduler(runtime: Runtime, ids: list[int], duration: float | None) -> None:
+    if not (runtime.settings.token or os.environ.get(TOKEN_ENV)):
         err_console.print(f"[yellow]X collector disabled: {TOKEN_ENV} is not set[/]", highlight=False)
-    url = engine.url.render_as_string(hide_password=False)
-    set_reconcile_hook(lambda eng: reconcile_store(eng, settings.election))
     if duration is not None:
         from apscheduler.schedulers.background import BackgroundScheduler  # noqa: PLC0415
 
-        sched = build_scheduler(url, ids, settings, scheduler=BackgroundScheduler(timezone=timezone.utc))
+        sched = runtime.scheduler(ids, scheduler=BackgroundScheduler(timezone=timezone.utc))
         sched.start()
-        prune_jobs(sched)
+        runtime.prune_jobs()
         err_console.print(f"collecting from {len(ids)} source(s) for {duration:g} s", style="dim")
         try:
             time.sleep(duration)
         finally:
-            stop_scheduler(sched)
+            runtime.stop()
         return
-    sched = build_scheduler(url, ids, settings)
+    sched = runtime.scheduler(ids)
     err_console.print(f"collecting from {len(ids)} source(s); Ctrl-C stops", style="dim")
     try:
         sched.start()
@@ -137,8 +133,8 @@ def _run_scheduler(engine: Any, ids: list[int], settings: Settings, duration: fl
 @click.option("--for", "duration", type=float, default=None, metavar="SECONDS", help="Stop after this long.")
 def run(config_path: str | None, db: str | None, duration: float | None) -> None:
     """Collect, parse and reconcile continuously, one scheduled job per source."""
-    engine, ids, settings = _prepare(db, config_path, None)
-    _run_scheduler(engine, ids, settings, duration)
+    runtime, ids = _prepare(db, config_path, None)
+    _run_scheduler(runtime, ids, duration)
 
 
 def _health_row(s: Source) -> dict[str, Any]:
@@ -173,7 +169,7 @@ def sources(ctx: click.Context, config_path: str | None, db: str | None, fmt: st
 
 
 @sources.command("add")
-@click.argument("kind", type=click.Choice(SOURCE_KINDS))
+@click.argument("kind", type=click.Choice(list(KINDS)))
 @click.argument("locator")
 @click.option("--precinct", default=None, metavar="COUNTY/PRECINCT", help="The precinct this source reports on.")
 @click.option("--role", default=None, help="secretary, chair, captain, reporter, official or other.")
@@ -185,9 +181,9 @@ def sources_add(kind: str, locator: str, precinct: str | None, role: str | None,
     """Add a source to the config file: KIND is feed, x_account, x_list, x_search or official."""
     path = config_path or DEFAULT_CONFIG
     existing = load_config(path) if os.path.exists(path) else None
-    table: dict[str, Any] = {"kind": kind, LOCATOR_FIELD[kind]: locator.lstrip("@") if kind == "x_account" else locator,
+    table: dict[str, Any] = {"kind": kind, KINDS[kind].locator_field: locator.lstrip("@") if kind == "x_account" else locator,
                              "precinct": precinct, "role": role, "interval": interval, "label": label}
-    if existing and any(s.kind == kind and s.locator == table[LOCATOR_FIELD[kind]] for s in existing.sources):
+    if existing and any(s.kind == kind and s.locator == table[KINDS[kind].locator_field] for s in existing.sources):
         err_console.print(f"{kind} {locator} is already in {path}")
         return
     append_source(path, table)

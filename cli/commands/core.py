@@ -10,7 +10,7 @@ from sqlmodel import select
 
 import shadowtally.elections as defs
 from shadowtally.errors import NotFound
-from shadowtally.cli.options import db_option, election_option, get_election, loaded_election_id, open_db
+from shadowtally.services.options import db_option, election_option, get_election, loaded_election_id, open_db
 from shadowtally.cli.output import console, emit, err_console, output_options
 from shadowtally.store.db import session_scope
 from shadowtally.store.elections import load_election

@@ -16,7 +16,7 @@ import click
 from shadowtally.services.exports import EXPORT_COLUMNS, feed_entries, official_rows, shadow_rows
 from shadowtally.services.feed import findings_feed
 from shadowtally.services.datasette import metadata
-from shadowtally.cli.options import db_option, open_db
+from shadowtally.services.options import db_option, open_db
 from shadowtally.cli.output import err_console
 from shadowtally.store.db import session_scope
 

@@ -5,10 +5,11 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import dataclass, field
-from typing import IO, Iterable, Iterator
+from typing import IO, Any, Iterable, Iterator
 
 import click
 
+from shadowtally.settings import DEFAULT_ELECTION
 from shadowtally.errors import NotFound, ShadowTallyError
 from shadowtally.cli.output import err_console
 
@@ -86,7 +87,9 @@ def run_parse(lines: Iterable[str], parser) -> Iterator[dict]:
         yield {"id": post.id, "kind": result.kind, "claims": [c.to_json() for c in result.claims]}
 
 
-def _load_parser(election_slug: str, accounts_file: IO[str] | None):
+def _load_parser(election_slug: str, accounts_file: IO[str] | None, stored: dict[str, Any] | None = None) -> Any:
+    """The parser for ``election_slug`` with the registered accounts: ``stored`` (from the
+    store's accounts table) and then the accounts file, which wins on a conflict."""
     from shadowtally.elections import UnknownElection, load_election
     from shadowtally.parsers import build_pipeline
     from shadowtally.parsers.accounts import AccountError, load_accounts
@@ -94,11 +97,12 @@ def _load_parser(election_slug: str, accounts_file: IO[str] | None):
     try:
         election = load_election(election_slug)
     except UnknownElection as exc:
-        raise NotFound(str(exc), hint="run `shadowtally parse --election iowa-2020`") from exc
-    accounts = {}
+        raise NotFound(str(exc), hint=f"run `shadowtally parse --election {DEFAULT_ELECTION}`") from exc
+    accounts = dict(stored or {})
     if accounts_file is not None:
         try:
-            accounts, problems = load_accounts(accounts_file.read(), election)
+            from_file, problems = load_accounts(accounts_file.read(), election)
+            accounts.update(from_file)
         except AccountError as exc:
             raise ShadowTallyError(str(exc), hint="the file needs the columns handle,county,precinct,role") from exc
         for p in problems:
@@ -108,7 +112,7 @@ def _load_parser(election_slug: str, accounts_file: IO[str] | None):
 
 def register(group: click.Group) -> None:
     @group.command("parse")
-    @click.option("--election", "election_slug", default="iowa-2020", show_default=True, help="Election definition to parse against.")
+    @click.option("--election", "election_slug", default=DEFAULT_ELECTION, show_default=True, help="Election definition to parse against.")
     @click.option("--accounts", "accounts_file", type=click.File("r", encoding="utf-8"), default=None,
                   help="CSV of registered accounts: handle,county,precinct,role.")
     def parse_cmd(election_slug: str, accounts_file: IO[str] | None) -> None:
@@ -124,59 +128,57 @@ def register(group: click.Group) -> None:
             err_console.print(f"{errors} bad input line(s) skipped", highlight=False)
 
     @group.command("reparse")
-    @click.option("--election", "election_slug", default="iowa-2020", show_default=True, help="Election definition to parse against.")
+    @click.option("--election", "election_slug", default=DEFAULT_ELECTION, show_default=True, help="Election definition to parse against.")
     @click.option("--accounts", "accounts_file", type=click.File("r", encoding="utf-8"), default=None,
                   help="CSV of registered accounts: handle,county,precinct,role.")
     @click.option("--db", "db_url", default=None, envvar="SHADOWTALLY_DB", help="Database URL (default: the configured store).")
     def reparse_cmd(election_slug: str, accounts_file: IO[str] | None, db_url: str | None) -> None:
         """Run the parser again over every stored post, replacing each post's claims."""
-        parser = _load_parser(election_slug, accounts_file)
+        parser = _load_parser(election_slug, accounts_file, stored_accounts(db_url, election_slug))
         n_posts, n_claims = reparse_store(parser, db_url)
         err_console.print(f"reparsed {n_posts} post(s); {n_claims} claim(s) stored", highlight=False)
 
 
-def reparse_store(parser, db_url: str | None) -> tuple[int, int]:
+def stored_accounts(db_url: str | None, election_slug: str) -> dict[str, Any]:
+    """The registered accounts a run wrote to the store (those with a known precinct)."""
+    from sqlmodel import select  # noqa: PLC0415
+
+    from shadowtally.elections import load_election  # noqa: PLC0415
+    from shadowtally.parsers.accounts import Account, norm_handle  # noqa: PLC0415
+    from shadowtally.store.db import open_store, session_scope  # noqa: PLC0415
+    from shadowtally.store.models import Account as AccountRow  # noqa: PLC0415
+
+    election = load_election(election_slug)
+    with session_scope(open_store(db_url)) as s:
+        rows = list(s.exec(select(AccountRow).where(AccountRow.registered == True)))  # noqa: E712
+        return {norm_handle(a.handle): Account(a.handle, a.county, a.precinct, a.role) for a in rows
+                if a.county and a.precinct and election.precinct(a.county, a.precinct) is not None}
+
+
+def reparse_store(parser: Any, db_url: str | None) -> tuple[int, int]:
     """Reparse every non-deleted stored post in creation order, replacing its claims
-    (never duplicating them). Returns (posts, claims stored)."""
-    try:
-        from shadowtally.store.db import open_store, session_scope
-        from shadowtally.store.ingest import record_findings, replace_claims
-        from shadowtally.store.validate import ClaimIn
-    except ImportError as exc:  # the store is built in parallel
-        raise ShadowTallyError(f"the store is not available: {exc}", hint="update ShadowTally; store/db.py is missing") from exc
-    from datetime import datetime, timezone
+    (never duplicating them). Returns (posts, claims stored).
 
-    from pydantic import ValidationError
-    from sqlmodel import select
+    Each post goes through the same hand-off as a live post
+    (:class:`collectors.pipeline.Handoff`), so thread context, corrections and
+    caucus-math findings come out exactly as ``run`` stored them."""
+    from datetime import datetime, timezone  # noqa: PLC0415
 
-    from shadowtally.collectors.pipeline import math_findings, math_scope, post_input
-    from shadowtally.store.models import Post
+    from sqlmodel import func, select  # noqa: PLC0415
+
+    from shadowtally.collectors.pipeline import Handoff  # noqa: PLC0415
+    from shadowtally.store.db import open_store, session_scope  # noqa: PLC0415
+    from shadowtally.store.models import Claim, Post  # noqa: PLC0415
 
     engine = open_store(db_url)
-    state = ParseSession(parser)
-    n_posts = n_claims = 0
+    handoff = Handoff(parser=parser)
     now = datetime.now(timezone.utc)
-    stored: dict[str, list] = {}  # external id → its freshly stored claim rows
     with session_scope(engine) as s:
         posts = s.exec(select(Post).where(Post.deleted == False).order_by(Post.created_at, Post.id)).all()  # noqa: E712
         for post in posts:
-            result = state.parse(post_input(post))
-            items = []
-            for c in result.claims:
-                sup = None
-                if c.supersedes is not None:
-                    rows = stored.get(c.supersedes, [])
-                    match = [r for r in rows if r.round == c.round] or rows
-                    sup = match[0].id if match else None
-                try:
-                    items.append(ClaimIn(county=c.county, precinct=c.precinct, round=c.round, counts=dict(c.counts),
-                                         confidence=c.confidence, status=c.status, rule=c.rule,
-                                         evidence=[list(e) for e in c.evidence], supersedes=sup))
-                except ValidationError as exc:
-                    err_console.print(f"[yellow]post {post.external_id}:[/] claim not stored: "
-                                      f"{exc.errors()[0].get('msg')}", highlight=False)
-            stored[post.external_id] = replace_claims(s, post, items, now=now)
-            record_findings(s, math_findings(post, result.claims), now=now, scope=math_scope(post))
-            n_posts += 1
-            n_claims += len(items)
-    return n_posts, n_claims
+            handoff(s, post, now=now)
+        n_claims = s.exec(select(func.count()).select_from(Claim)).one()
+    if handoff.stats.parser_errors:
+        err_console.print(f"[yellow]{handoff.stats.parser_errors} post(s) could not be parsed; their earlier "
+                          "claims were kept[/]", highlight=False)
+    return len(posts), int(n_claims)

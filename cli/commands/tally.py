@@ -8,7 +8,7 @@ from typing import Any, Iterator
 import click
 
 from shadowtally.errors import ConfigError, NotFound
-from shadowtally.cli.options import db_option, election_option, get_election, loaded_election_id, open_db
+from shadowtally.services.options import db_option, election_option, get_election, loaded_election_id, open_db
 from shadowtally.cli.output import emit, err_console, output_options
 from shadowtally.services.tally import TallyState, compute, record
 from shadowtally.store.db import session_scope

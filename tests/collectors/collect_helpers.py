@@ -42,15 +42,26 @@ def add_sources(engine: Engine, toml: str) -> list[int]:
     return sync_sources(engine, parse_config(toml).sources)
 
 
-@contextmanager
-def parsing_into(engine: Engine) -> Iterator[Engine]:
-    """Iowa 2020 loaded into ``engine`` and the real parser on the collection hand-off, reset afterwards."""
-    from shadowtally.parsers import build_pipeline  # the parser loads spaCy; only the tests that parse pay for it
+_PARSER: dict[str, Any] = {}
 
+
+def iowa_parser() -> Any:
+    """The real Iowa 2020 parser, built once per test process (it loads spaCy)."""
+    if "iowa" not in _PARSER:
+        from shadowtally.parsers import build_pipeline  # the parser loads spaCy; only the tests that parse pay for it
+
+        _PARSER["iowa"] = build_pipeline(defs.load_election("iowa-2020"))
+    return _PARSER["iowa"]
+
+
+def parsing_handoff() -> pipeline.Handoff:
+    """A hand-off that parses with the real Iowa 2020 parser (a fresh one each call: its own counters)."""
+    return pipeline.Handoff(parser=iowa_parser())
+
+
+@contextmanager
+def parsing_into(engine: Engine) -> Iterator[pipeline.Handoff]:
+    """Iowa 2020 loaded into ``engine``; yields the hand-off that parses into it."""
     with session_scope(engine) as s:
         load_election(s, "iowa-2020")
-    pipeline.set_parser("iowa-2020", build_pipeline(defs.load_election("iowa-2020")))
-    try:
-        yield engine
-    finally:
-        pipeline.set_parser("iowa-2020", None)
+    yield parsing_handoff()

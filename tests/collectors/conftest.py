@@ -9,7 +9,7 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-from collect_helpers import TOKEN, settings_for
+from collect_helpers import TOKEN, parsing_handoff, settings_for
 from sqlalchemy.engine import Engine
 
 from shadowtally.collectors.scheduler import Collectors
@@ -42,4 +42,4 @@ def store(sqlite_url: str) -> Iterator[Engine]:
 
 @pytest.fixture
 def collectors(sim: SimServer) -> Collectors:
-    return Collectors(settings_for(sim))
+    return Collectors(settings_for(sim), parsing_handoff())

@@ -14,12 +14,12 @@ from collect_helpers import ROOT, TOKEN
 from click.testing import CliRunner
 from sqlmodel import func, select
 
-from shadowtally.cli.main import cli
+from shadowtally.app import cli
 from shadowtally.simulator import Scenario, SimServer
 from shadowtally.store.db import open_store, session_scope
 from shadowtally.store.models import Post
 
-CLI = [sys.executable, "-c", "from shadowtally.cli.main import main; main()"]
+CLI = [sys.executable, "-c", "from shadowtally.app import main; main()"]
 
 
 def _config(tmp_path: Path, sim: SimServer, scenario: Scenario, extra: str = "") -> Path:

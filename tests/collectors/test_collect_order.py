@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Iterator
 
 import pytest
-from collect_helpers import TOKEN, add_sources, now, parsing_into, settings_for
+from collect_helpers import TOKEN, add_sources, now, parsing_handoff, parsing_into, settings_for
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -37,8 +37,8 @@ def thread_sim() -> Iterator[SimServer]:
 
 @pytest.fixture
 def loaded(store: Engine) -> Iterator[Engine]:
-    with parsing_into(store) as e:
-        yield e
+    with parsing_into(store):
+        yield store
 
 
 @pytest.mark.parametrize("source,platform", [
@@ -49,7 +49,7 @@ def test_a_thread_fetched_in_one_poll_keeps_its_precinct(thread_sim, loaded, sou
     """Ordering: head and reply arrive in one page, newest first; the reply is stored after its head and its
     numbers get the head's precinct (X through tweepy, Mastodon RSS through feedparser)."""
     [sid] = add_sources(loaded, "[[source]]\n" + source.format(url=thread_sim.url))
-    out = run_source(loaded, sid, Collectors(settings_for(thread_sim)), now=now)
+    out = run_source(loaded, sid, Collectors(settings_for(thread_sim), parsing_handoff()), now=now)
     assert out.status == "ok" and out.result.new == 2
     with session_scope(loaded) as s:
         posts = list(s.exec(select(Post).where(Post.platform == platform).order_by(Post.id)))

@@ -12,10 +12,16 @@ from sqlalchemy import text
 from sqlmodel import func, select
 
 from shadowtally.collectors import scheduler as sched_mod
-from shadowtally.collectors.scheduler import build_scheduler, default_jitter, next_poll
-from shadowtally.cli.main import cli
+from shadowtally.collectors.scheduler import (Collectors, JobContext, build_scheduler, context_key, default_jitter,
+                                              next_poll)
+from shadowtally.app import cli
 from shadowtally.store.db import session_scope
 from shadowtally.store.models import Post, Source
+
+
+def jobs_for(store, sim, **kw) -> JobContext:
+    """A job context for ``store``: what the runtime builds for a run."""
+    return JobContext(key=context_key(store), engine=store, collectors=Collectors(settings_for(sim)), **kw)
 
 
 def test_next_poll_is_pure():
@@ -31,13 +37,16 @@ def test_jobs_are_persisted_in_the_same_database_one_per_source(sim, store, scen
     ids = add_sources(store, f'[[source]]\nkind = "x_account"\nhandle = "{scenario.handles()[0]}"\ninterval = 1\n'
                              f'[[source]]\nkind = "feed"\nurl = "{sim.url}/@{scenario.handles("mastodon")[0]}.rss"\n'
                              'interval = 300')
-    s = build_scheduler(sqlite_url, ids, settings_for(sim), scheduler=BackgroundScheduler(timezone=timezone.utc))
+    ctx = jobs_for(store, sim)
+    s = build_scheduler(ctx, ids, scheduler=BackgroundScheduler(timezone=timezone.utc))
     s.start()
     try:
         jobs = {j.id: j for j in s.get_jobs()}
         assert set(jobs) == {f"source:{ids[0]}", f"source:{ids[1]}", "reconcile"}
         j = jobs[f"source:{ids[0]}"]
         assert j.coalesce and j.max_instances == 1 and j.func_ref == "shadowtally.collectors.scheduler:scheduled_pass"
+        # The job carries a key and a source id, never the engine or the database URL.
+        assert j.args == (ctx.key, ids[0]) and "sqlite" not in ctx.key
         assert j.trigger.interval == timedelta(seconds=1) and j.trigger.jitter == 1
         assert jobs[f"source:{ids[1]}"].trigger.jitter == 30
         with store.connect() as conn:
@@ -54,16 +63,18 @@ def test_jobs_are_persisted_in_the_same_database_one_per_source(sim, store, scen
     finally:
         # stop_scheduler, not shutdown(wait=True): a pass running at that moment deadlocks APScheduler
         # (seen on a loaded CI machine: the test hung in ThreadPoolExecutor.shutdown).
-        sched_mod.stop_scheduler(s)
+        sched_mod.stop_scheduler(ctx)
+        sched_mod.unregister_context(ctx)
 
 
 def test_429_moves_the_job_to_the_reset_time(sim, store, scenario, sqlite_url):
     [sid] = add_sources(store, f'[[source]]\nkind = "x_account"\nhandle = "{scenario.handles()[0]}"\ninterval = 60')
     sim.faults.add("429", "/2/", times=None, delay=600)
-    s = build_scheduler(sqlite_url, [sid], settings_for(sim), scheduler=BackgroundScheduler(timezone=timezone.utc))
+    ctx = jobs_for(store, sim)
+    s = build_scheduler(ctx, [sid], scheduler=BackgroundScheduler(timezone=timezone.utc))
     s.start(paused=True)
     try:
-        sched_mod.scheduled_pass(sched_mod.resolve_url(sqlite_url), sid)
+        sched_mod.scheduled_pass(ctx.key, sid)
         job = s.get_job(f"source:{sid}")
         expected = datetime.now(timezone.utc) + timedelta(seconds=600)
         assert abs((job.next_run_time - expected).total_seconds()) < 5
@@ -71,7 +82,7 @@ def test_429_moves_the_job_to_the_reset_time(sim, store, scenario, sqlite_url):
             assert ses.get(Source, sid).health["next_run"] == job.next_run_time.astimezone(timezone.utc).isoformat()
     finally:
         s.shutdown(wait=False)
-        sched_mod._scheduler = None
+        sched_mod.unregister_context(ctx)
 
 
 def test_run_for_collects_in_one_process(sim, scenario, tmp_path, monkeypatch):
@@ -87,7 +98,7 @@ def test_run_for_collects_in_one_process(sim, scenario, tmp_path, monkeypatch):
         n = ses.exec(select(func.count()).select_from(Post)).one()
     assert n == len([p for p in scenario.expected_posts() if p in {q.original_id for q in scenario.posts
                                                                      if q.handle == scenario.handles()[2]}])
-    sched_mod._scheduler = None
+    assert context_key(open_store(db)) not in sched_mod._CONTEXTS, "run --for releases its job context"
 
 
 def test_reconcile_pass_is_not_starved_by_busy_collectors(sim, store, scenario, sqlite_url):
@@ -98,9 +109,9 @@ def test_reconcile_pass_is_not_starved_by_busy_collectors(sim, store, scenario, 
 
     [sid] = add_sources(store, f'[[source]]\nkind = "x_account"\nhandle = "{scenario.handles()[0]}"\ninterval = 60')
     calls: list[float] = []
-    sched_mod.set_reconcile_hook(lambda _engine: calls.append(time.monotonic()))
+    ctx = jobs_for(store, sim, reconcile=lambda _engine: calls.append(time.monotonic()))
     s = BackgroundScheduler(timezone=timezone.utc, executors={"default": ThreadPoolExecutor(max_workers=1)})
-    build_scheduler(sqlite_url, [sid], settings_for(sim), scheduler=s, reconcile_every=1, persistent=False)
+    build_scheduler(ctx, [sid], scheduler=s, reconcile_every=1, persistent=False)
     s.add_job(time.sleep, args=[3.0], id="blocker", next_run_time=datetime.now(timezone.utc))
     t0 = time.monotonic()
     s.start()
@@ -108,8 +119,8 @@ def test_reconcile_pass_is_not_starved_by_busy_collectors(sim, store, scenario, 
         time.sleep(2.6)
         assert [c for c in calls if c - t0 < 2.6], "the reconcile pass waited for the collectors' pool"
     finally:
-        sched_mod.set_reconcile_hook(None)
-        sched_mod.stop_scheduler(s)
+        sched_mod.stop_scheduler(ctx)
+        sched_mod.unregister_context(ctx)
 
 
 def test_quiet_pass_writes_no_health_until_the_heartbeat_is_due(sim, store, collectors, scenario):

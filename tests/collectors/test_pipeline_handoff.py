@@ -1,4 +1,4 @@
-"""The collection → parsing hand-off (collectors.pipeline.on_new_post) on a real store, both backends.
+"""The collection → parsing hand-off (collectors.pipeline.Handoff) on a real store, both backends.
 
 Covers: a thread whose head names the precinct without numbers (replies inherit it in the
 live path, as in ``shadowtally parse``), and posts whose numbers break the caucus math
@@ -11,7 +11,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Iterator
 
 import pytest
-from collect_helpers import parsing_into
+from collect_helpers import parsing_handoff, parsing_into
 from sqlalchemy.engine import Engine
 from sqlmodel import select
 
@@ -22,6 +22,7 @@ from shadowtally.store.models import Claim, Finding, Post
 from shadowtally.store.validate import PostIn
 
 T0 = datetime(2020, 2, 4, 3, 0, tzinfo=timezone.utc)
+HANDOFF = parsing_handoff()
 # Delaware / Richland-Coffins Grove: 5 people can't be viable in a room of 36 or more, yet got delegates (CM04).
 INCONSISTENT = ("Delaware County Richland/Coffins Grove results. 1st alignment: biden 12, Klobuchar 8, Warren 7, "
                 "Buttigieg 5 | Final: Biden 12, Klobuchar 9, Warren 9, Buttigieg 5, Sanders 1 | "
@@ -30,8 +31,8 @@ INCONSISTENT = ("Delaware County Richland/Coffins Grove results. 1st alignment: 
 
 @pytest.fixture
 def loaded(engine: Engine) -> Iterator[Engine]:
-    with parsing_into(engine) as e:
-        yield e
+    with parsing_into(engine):
+        yield engine
 
 
 def _post(engine: Engine, pid: str, text: str, minutes: int, reply_to: str | None = None) -> None:
@@ -40,7 +41,7 @@ def _post(engine: Engine, pid: str, text: str, minutes: int, reply_to: str | Non
                                           url=f"https://x.com/caucusfan/status/{pid}", in_reply_to=reply_to,
                                           created_at=T0 + timedelta(minutes=minutes),
                                           fetched_at=T0 + timedelta(minutes=minutes)))
-        pipeline.on_new_post(s, row, now=T0 + timedelta(minutes=minutes))
+        HANDOFF(s, row, now=T0 + timedelta(minutes=minutes))
 
 
 def _claims(engine: Engine, pid: str) -> list[Claim]:

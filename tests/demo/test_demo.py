@@ -10,7 +10,7 @@ from click.testing import CliRunner
 
 from shadowtally import elections
 from shadowtally import replay
-from shadowtally.cli.main import cli
+from shadowtally.app import cli
 from shadowtally.services.demo import DemoConfig, detection, run_demo, simulation, wrong_numbers
 from shadowtally.simulator.scenario import START
 

@@ -6,7 +6,7 @@ import json
 
 from click.testing import CliRunner
 
-from shadowtally.cli.main import cli
+from shadowtally.app import cli
 
 from conftest import DATA
 

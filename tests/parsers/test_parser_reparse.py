@@ -11,7 +11,7 @@ pytest.importorskip("shadowtally.store.ingest")
 from click.testing import CliRunner  # noqa: E402
 from sqlmodel import select  # noqa: E402
 
-from shadowtally.cli.main import cli  # noqa: E402
+from shadowtally.app import cli  # noqa: E402
 from shadowtally.store.db import open_store, session_scope  # noqa: E402
 from shadowtally.store.ingest import upsert_post  # noqa: E402
 from shadowtally.store.models import Claim  # noqa: E402

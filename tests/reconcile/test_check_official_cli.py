@@ -9,7 +9,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from sqlmodel import select
 
-from shadowtally.cli.main import cli
+from shadowtally.app import cli
 from shadowtally.store.db import open_store, session_scope
 from shadowtally.store.models import Finding
 

@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 from web_helpers import BIDEN_ERROR, RELEASE_URL, Night, StartServer, add_post, nonzero, release_row
 
-from shadowtally.cli.main import cli
+from shadowtally.app import cli
 from shadowtally.store.db import open_store
 from shadowtally.web import views
 

@@ -10,7 +10,7 @@ from web_helpers import RELEASE_AT, Night, add_post, build_night, nonzero, relea
 
 from shadowtally import elections
 from shadowtally.errors import NotFound, StoreUnavailable
-from shadowtally.cli.options import loaded_election_id
+from shadowtally.services.options import loaded_election_id
 from shadowtally.services.tally import compute, record
 from shadowtally.store.db import open_store, session_scope
 from shadowtally.store.elections import load_election

@@ -14,7 +14,7 @@ from pathlib import Path
 from click.testing import CliRunner
 from web_helpers import Night
 
-from shadowtally.cli.main import cli
+from shadowtally.app import cli
 
 
 def test_get_prints_one_response(night: Night) -> None:
@@ -51,7 +51,7 @@ def test_unknown_election_is_refused(sqlite_night: Night) -> None:
 def test_serve_runs_as_a_process_until_interrupted(sqlite_night: Night) -> None:
     """Normal case: the command listens, says where, serves the page, and stops cleanly on Ctrl-C."""
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from shadowtally.cli.main import main; main()", "serve", "--db", sqlite_night.url,
+        [sys.executable, "-c", "from shadowtally.app import main; main()", "serve", "--db", sqlite_night.url,
          "--port", "0"], stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True)
     try:
         assert proc.stderr is not None

@@ -12,7 +12,7 @@ from shadowtally.reconcile.compare import SDE_TOLERANCE, STATUSES
 from shadowtally.services.feed import FeedEntry
 from shadowtally.cli.commands.export import feed_entries
 from shadowtally.errors import NotFound
-from shadowtally.cli.options import loaded_election_id
+from shadowtally.services.options import loaded_election_id
 from shadowtally.services.tally import TallyState, compute
 from shadowtally.store.db import open_store, session_scope
 from shadowtally.store.elections import load_election

@@ -1,6 +1,8 @@
-"""Options shared by commands, declared once: ``--db`` and ``--election``.
+"""Command-line options both shells declare once: ``--db`` and ``--election``.
 
-``--db`` reads ``SHADOWTALLY_DB`` when not given; ``--election`` defaults to iowa-2020.
+The ``shadowtally`` commands (``cli``) and the page's ``serve`` command (``web``) both take them.
+
+``--db`` reads ``SHADOWTALLY_DB`` when not given; ``--election`` defaults to the settings default.
 """
 
 from __future__ import annotations
@@ -12,13 +14,13 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 import shadowtally.elections as defs
+from shadowtally.settings import DEFAULT_ELECTION
 from shadowtally.errors import NotFound
 from shadowtally.store.db import DEFAULT_DB, ENV_VAR, open_store
 from shadowtally.services.elections import get_election, loaded_election_id  # noqa: F401 - commands import them from here
 
 F = TypeVar("F", bound=Callable[..., Any])
 
-DEFAULT_ELECTION = "iowa-2020"
 
 
 def db_option(func: F) -> F:

@@ -1,4 +1,8 @@
-"""``serve``: the live page, a newsroom results dashboard over the store."""
+"""``shadowtally serve``: the web shell's own command (the application adds it to the CLI group).
+
+The live page is a newsroom results dashboard over the store. This module is the web
+shell's command-line face; :mod:`shadowtally.app` puts it beside the ``cli`` commands,
+so neither shell imports the other."""
 
 from __future__ import annotations
 
@@ -6,17 +10,16 @@ import urllib.error
 import urllib.request
 
 import click
+from rich.console import Console
 
 from shadowtally.errors import ConfigError, ShadowTallyError
-from shadowtally.cli.options import db_option, election_option, get_election
-from shadowtally.cli.output import err_console
+from shadowtally.services.options import db_option, election_option, get_election
 from shadowtally.web.live import LiveTally
 from shadowtally.web.server import make_server, running
 from shadowtally.web.server import serve as serve_forever
 
 
-def register(group: click.Group) -> None:
-    group.add_command(serve)
+err_console = Console(stderr=True)
 
 
 def _fetch(url: str) -> tuple[int, str]:
