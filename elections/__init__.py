@@ -28,6 +28,9 @@ __all__ = [
     "load_release", "ROUNDS",
 ]
 
+# Every round any election may report, in reporting order: the one place they are spelled.
+# An election lists the ones it has (``Election.rounds``): Iowa 2020's caucuses have all
+# four; a one-round preference vote (Iowa's 2024 Republican caucuses) has only "first".
 ROUNDS = ("first", "final", "delegates", "sde")
 
 
@@ -108,17 +111,33 @@ class Election:
     precincts: tuple[Precinct, ...]
     county_apportionment: dict[str, int]
     releases: tuple[ReleaseInfo, ...]
+    rounds: tuple[str, ...] = ROUNDS
+    round_labels: dict[str, str] = field(default_factory=dict)
+    home_state: str = ""
+    party: str = "Democratic"
     _by_key: dict[tuple[str, str], Precinct] = field(default_factory=dict, repr=False, compare=False)
 
     _aliases: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
 
     def __post_init__(self) -> None:
+        unknown = set(self.rounds) - set(ROUNDS)
+        if unknown or not self.rounds:
+            raise ValueError(f"{self.slug}: rounds must be a non-empty subset of {ROUNDS} (got {self.rounds})")
         self._by_key.update({p.key: p for p in self.precincts})
         for c in self.candidates:
             for alias in (c.key, c.name, *c.aliases, *c.misspellings):
                 owner = self._aliases.setdefault(alias.casefold(), c.key)
                 if owner != c.key:
                     raise ValueError(f"alias {alias!r} names both {owner} and {c.key}")
+
+    @property
+    def single_round(self) -> str | None:
+        """The one round a one-round election reports (a straw poll), else None."""
+        return self.rounds[0] if len(self.rounds) == 1 else None
+
+    def round_label(self, round_: str) -> str:
+        """How this election names a round ("first alignment", "preference vote")."""
+        return self.round_labels.get(round_, round_)
 
     def candidate_for(self, alias: str) -> str | None:
         """The candidate key an exact alias names (any case), or None. Fuzzy matching is the parser's."""
@@ -188,17 +207,23 @@ def load_election(slug: str) -> Election:
         slug=meta["slug"], name=meta["name"], date=date.fromisoformat(meta["date"]), rule_pack=meta["rule_pack"],
         timezone=meta["timezone"], candidates=candidates, precincts=precincts,
         county_apportionment=apportionment, releases=releases,
+        rounds=tuple(meta.get("rounds", ROUNDS)), round_labels=dict(meta.get("round_labels", {})),
+        home_state=str(meta.get("home_state", "")), party=str(meta.get("party", "Democratic")),
     )
 
 
 def iter_release_csv(text: str, candidates: tuple[str, ...]) -> Iterator[ReleaseRow]:
-    """Parse the compact release layout: county, precinct, then first, final and SDE columns."""
-    for r in csv.DictReader(io.StringIO(text)):
+    """Parse the compact release layout: county, precinct, then first, final and SDE columns.
+
+    A measure the election does not report has no columns, and reads as empty."""
+    reader = csv.DictReader(io.StringIO(text))
+    present = {m for m in ("first", "final", "sde") if f"{candidates[0]}_{m}" in (reader.fieldnames or ())}
+    for r in reader:
         yield ReleaseRow(
             county=r["county"], precinct=r["precinct"],
-            first={c: int(r[f"{c}_first"]) for c in candidates},
-            final={c: int(r[f"{c}_final"]) for c in candidates},
-            sde={c: float(r[f"{c}_sde"]) for c in candidates},
+            first={c: int(r[f"{c}_first"]) for c in candidates} if "first" in present else {},
+            final={c: int(r[f"{c}_final"]) for c in candidates} if "final" in present else {},
+            sde={c: float(r[f"{c}_sde"]) for c in candidates} if "sde" in present else {},
         )
 
 

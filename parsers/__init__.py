@@ -176,7 +176,7 @@ class Parser:
             # Still find the precinct a thread's root names, for its replies to inherit.
             refs = self.precincts.find(text)[0] if _MAY_NAME_PRECINCT.search(text) else []
             return ParseResult("other", (), "no numbers", self._context_precinct(post, context, refs))
-        why_other = classify.other_signal(text)
+        why_other = classify.other_signal(text, party=self.election.party, home_state=self.election.home_state)
         if why_other:
             return ParseResult("other", (), why_other)
         doc = self.nlp(text)
@@ -242,6 +242,9 @@ class Parser:
                 else:
                     after = [l for l in labels if l[0] >= p.end and l[0] - p.end <= 60 and "\n" not in text[p.end:l[0]]]
                     rnd = after[0][2] if after else "unknown"
+            if rnd == "unknown" and self.election.single_round:
+                # A one-round election (a straw poll): a count can only be that round's.
+                rnd = self.election.single_round
             by_round.setdefault(rnd, []).append(p)
         hedge = classify.hedged(text)
         correction = is_correction(text) and context is not None and bool(context.prior)

@@ -1,6 +1,7 @@
 """What a post is: a precinct result, an aggregate (state/county totals, % reporting, SDE
-shares, campaign tallies) or other (predictions, polls, other elections, GOP caucuses,
-rankings, photos, chatter)."""
+shares, campaign tallies) or other (predictions, polls, other states' contests, the other
+party's caucuses, rankings, photos, chatter). The election says which state and party
+are its own (``Election.home_state``, ``Election.party``)."""
 
 from __future__ import annotations
 
@@ -25,11 +26,23 @@ _PREDICT = re.compile(
     r"|simulat\w+|prediction|model\s+says|my\s+(?:prediction|pick|bracket))",
     re.I)
 
-_FOREIGN = re.compile(
-    r"nevada\s*caucus|#?nvcaucus|#nevada|las\s+vegas|\breno\b|washoe|clark\s+county|\bclark\s*-\s*\d|new\s+hampshire|#?fitn\b"
-    r"|south\s+carolina|super\s+tuesday|\bNV\b|nvdems|\bnevada\b(?!\s+(?:\d|township|twp))", re.I)
-_IOWA = re.compile(r"\biowa\b|#?ia\s*caucus|#iacaucus|#iowacaucus|\bidp\b|iowa\s*democrat|\bstory\s+county\b", re.I)
-_GOP = re.compile(r"\b(?:GOP|republican\s+caucus|republicans?\b(?=.{0,40}caucus)|trump|weld|joe\s+walsh|RNC)\b", re.I)
+# Markers of each state's contest; a post marked for another state and not for the
+# election's home state is about another election.
+_STATE_MARKERS = {
+    "IA": re.compile(r"\biowa\b|#?ia\s*caucus|#iacaucus|#iowacaucus|\bidp\b|iowa\s*democrat|\bstory\s+county\b", re.I),
+    "NV": re.compile(r"nevada\s*caucus|#?nvcaucus|#nevada|las\s+vegas|\breno\b|washoe|clark\s+county|\bclark\s*-\s*\d"
+                     r"|\bNV\b|nvdems|\bnevada\b(?!\s+(?:\d|township|twp))", re.I),
+    "NH": re.compile(r"new\s+hampshire|#?fitn\b", re.I),
+    "SC": re.compile(r"south\s+carolina", re.I),
+}
+_NATIONAL = re.compile(r"super\s+tuesday", re.I)
+# Markers of the other party's contest, by the party whose election is being counted.
+_OTHER_PARTY = {
+    "Democratic": re.compile(r"\b(?:GOP|republican\s+caucus|republicans?\b(?=.{0,40}caucus)|trump|weld|joe\s+walsh|RNC)\b",
+                             re.I),
+    "Republican": re.compile(r"\b(?:democratic\s+caucus|democrats?\b(?=.{0,40}caucus)|DNC|first\s+alignment"
+                             r"|realignment|viability|viable)\b", re.I),
+}
 
 _HEDGE = re.compile(
     r"\b(?:should\s+(?:be|have|get)|there'?s\s+talk|talk\s+that|i\s+heard|heard\s+that|rumou?r(?:s|ed)?|unconfirmed"
@@ -40,14 +53,18 @@ def aggregate_signal(text: str) -> re.Match[str] | None:
     return _AGG.search(text)
 
 
-def other_signal(text: str) -> str | None:
-    """Why a post cannot be an Iowa Democratic precinct result, or None."""
+def other_signal(text: str, *, party: str = "Democratic", home_state: str = "IA") -> str | None:
+    """Why a post cannot be a precinct result of this election (``party``'s caucuses in
+    ``home_state``), or None."""
     if _PREDICT.search(text):
         return "prediction"
-    if _FOREIGN.search(text) and not _IOWA.search(text):
+    home = _STATE_MARKERS.get(home_state)
+    elsewhere = any(m.search(text) for st, m in _STATE_MARKERS.items() if st != home_state) or _NATIONAL.search(text)
+    if elsewhere and not (home is not None and home.search(text)):
         return "other-election"
-    if _GOP.search(text):
-        return "gop"
+    other_party = _OTHER_PARTY.get(party)
+    if other_party is not None and other_party.search(text):
+        return "other-party"
     return None
 
 

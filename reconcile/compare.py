@@ -44,7 +44,7 @@ from datetime import datetime, timedelta
 from statistics import median
 from typing import Iterable, Literal, Mapping, Sequence
 
-from shadowtally.elections import Election, ReleaseInfo, ReleaseRow
+from shadowtally.elections import ROUNDS, Election, ReleaseInfo, ReleaseRow
 from shadowtally.reconcile.official import implied_delegates as official_implied
 from shadowtally.reconcile.shadow import Evidence, FindingRecord, ShadowPrecinct, ShadowTally, cyclic_gc_paused
 
@@ -55,7 +55,7 @@ __all__ = [
 
 Status = Literal["match", "mismatch", "social_only", "official_only", "unresolved"]
 STATUSES: tuple[str, ...] = ("match", "mismatch", "social_only", "official_only", "unresolved")
-FIELDS: tuple[str, ...] = ("first", "final", "delegates", "sde")
+FIELDS: tuple[str, ...] = ROUNDS  # every round; an election compares those it reports (Election.rounds)
 # SDE are published to 4 decimals, and shadow SDE derived from delegates × ratio can
 # differ from the IDP's rounding in the last place; a real error moves a whole
 # delegate's worth (>= 0.01 SDE anywhere in Iowa).
@@ -286,7 +286,7 @@ def _reconcile(shadow: ShadowTally, release_rows: Sequence[ReleaseRow], release:
         compared: list[str] = []
         diffs: list[FieldDiff] = []
         mixups: list[FieldDiff] = []
-        for f in FIELDS:
+        for f in election.rounds:
             official = official_field(row, f, ratio)
             if sp.round(f) is None or official is None:
                 continue

@@ -34,6 +34,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Callable, Iterable, Iterator, Literal, Mapping, Sequence
 
+from shadowtally.elections import ROUNDS as ELECTION_ROUNDS
 from shadowtally.elections import Election, Precinct
 
 __all__ = [
@@ -43,7 +44,7 @@ __all__ = [
 
 Round = Literal["first", "final", "delegates", "sde"]
 Role = Literal["secretary", "chair", "captain", "reporter", "official", "other"]
-ROUNDS: tuple[str, ...] = ("first", "final", "delegates", "sde")
+ROUNDS: tuple[str, ...] = ELECTION_ROUNDS
 ROLES: tuple[str, ...] = ("secretary", "chair", "captain", "reporter", "official", "other")
 
 # Who is closest to the worksheet: officials and the precinct's own secretary/chair
@@ -282,6 +283,8 @@ def rulepack_allocator(election: Election) -> Allocate:
     pack = get_pack(election.rule_pack)
 
     def allocate(precinct: Precinct, first: Mapping[str, int], final: Mapping[str, int]) -> Mapping[str, int] | None:
+        if not pack.precinct_delegates:
+            return None
         delegates = precinct.delegates
         if precinct.satellite:
             delegates = pack.satellite_delegates(sum(first.values())) or delegates

@@ -211,7 +211,11 @@ def main(argv: list[str] | None = None) -> int:
     ]
     election = {
         "slug": "iowa-2020", "name": "2020 Iowa Democratic caucuses", "date": "2020-02-03",
-        "rule_pack": "iowa-2020", "timezone": "America/Chicago", "candidates": cands,
+        "rule_pack": "iowa-2020", "timezone": "America/Chicago", "home_state": "IA", "party": "Democratic",
+        "rounds": ["first", "final", "delegates", "sde"],
+        "round_labels": {"first": "first alignment", "final": "final alignment", "delegates": "county delegates",
+                         "sde": "state delegate equivalents"},
+        "candidates": cands,
     }
     (out / "election.json").write_text(json.dumps(election, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
 

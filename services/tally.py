@@ -55,7 +55,7 @@ def accepted_claims_query(as_of: datetime | None = None) -> Any:
         .join(Post, col(Claim.post_id) == col(Post.id))
         .join(Source, col(Post.source_id) == col(Source.id), isouter=True)
         .where(Claim.status == "accepted", col(Post.deleted).is_(False),
-               col(Claim.round).in_(("first", "final", "delegates", "sde")))
+               col(Claim.round).in_(defs.ROUNDS))
         .order_by(col(Post.created_at), col(Claim.id))
     )
     if as_of is not None:

@@ -24,6 +24,8 @@ from sqlalchemy import JSON, Column, DateTime, Index, Text, UniqueConstraint
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
+from shadowtally.elections import ROUNDS as ELECTION_ROUNDS
+
 __all__ = [
     "Election", "Precinct", "Candidate", "Source", "Account", "Post", "Claim",
     "OfficialRelease", "OfficialResult", "Finding", "ROLES", "CLAIM_STATUSES", "ROUNDS",
@@ -31,7 +33,8 @@ __all__ = [
 
 ROLES = ("secretary", "chair", "captain", "reporter", "official", "other")
 CLAIM_STATUSES = ("accepted", "review", "rejected")
-ROUNDS = ("first", "final", "delegates", "sde", "unknown")
+# Claims carry an election round, or "unknown" when the post does not say which.
+ROUNDS = (*ELECTION_ROUNDS, "unknown")
 
 
 class UTCDateTime(TypeDecorator[datetime]):

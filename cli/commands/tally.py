@@ -7,6 +7,7 @@ from typing import Any, Iterator
 
 import click
 
+from shadowtally.elections import ROUNDS
 from shadowtally.errors import ConfigError, NotFound
 from shadowtally.services.options import db_option, election_option, get_election, loaded_election_id, open_db
 from shadowtally.cli.output import emit, err_console, output_options
@@ -91,7 +92,7 @@ def tally(db: str | None, election: str, as_of: str | None, statewide: bool, fmt
              "derived": rnd in sp.derived, "confidence": round(sp.round_confidence.get(rnd, sp.confidence), 3),
              "urls": _round_urls(sp, rnd)}
             for sp in sh.precincts.values()
-            for rnd in ("first", "final", "delegates", "sde")
+            for rnd in ROUNDS
             if (counts := getattr(sp, rnd)) is not None
             for c, v in sorted(counts.items())
         )

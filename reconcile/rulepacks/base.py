@@ -46,6 +46,9 @@ class RulePack:
     name: str
     tie_breaker: str = "coin toss"
     too_many_viable: Literal["drop_smallest", "add_delegates"] = "drop_smallest"
+    # False where no delegates are elected at the precinct (a one-round preference vote):
+    # then there is nothing to allocate per unit, and no delegate math to check.
+    precinct_delegates: bool = True
 
     # -- thresholds -----------------------------------------------------------------
     def viability_threshold(self, delegates: int, attendance: int) -> int | None:
