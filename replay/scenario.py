@@ -17,7 +17,9 @@ IA14 report), from the first release carrying the precinct on; the certified rel
 fixes about half of them. The real recanvass changes (100% → certified) in posted
 precincts are discrepancies too (kind ``recanvass``). :meth:`Scenario.expected` works
 out, per release, exactly which (precinct, field) mismatches and which gaps a
-perfect pipeline should find, from what the posts state.
+perfect pipeline should find, from what the posts state. It compares with the
+replay's own rules (:mod:`replay.oracle`), never the reconciler's: the truth the
+reconciler is graded against must not move when the reconciler does.
 """
 
 from __future__ import annotations
@@ -30,8 +32,8 @@ from typing import Iterable, Mapping, Sequence
 
 from shadowtally.settings import DEFAULT_ELECTION
 from shadowtally.elections import Election, Precinct, ReleaseRow, load_election, load_release
-from shadowtally.reconcile.compare import differs, official_field
 from shadowtally.replay.formats import MENTION_FORMATS, NOT_TALLY_MATERIAL, RESULT_FORMATS, Namer, PrecinctTrue, Rendered, precinct_ref
+from shadowtally.replay.oracle import field_discrepancy, official_numbers
 from shadowtally.replay.truth import AuthorInfo, Discrepancy, ExpectedRecon, GeneratedPost, PostTruth, TruthClaim
 
 __all__ = ["Injection", "Scenario", "ScenarioConfig", "generate", "to_jsonl", "POST_START", "POST_END", "PLATFORMS",
@@ -107,7 +109,12 @@ class Scenario:
         return list(self._releases[label])
 
     def expected(self, label: str) -> ExpectedRecon:
-        """What reconciling the truly posted numbers with release ``label`` must find."""
+        """What reconciling the truly posted numbers with release ``label`` must find.
+
+        Compared by :func:`replay.oracle.field_discrepancy` (the replay's own rules, not
+        the reconciler's): counts exactly, SDE within the oracle's rounding tolerance,
+        delegates implied from the release's SDE.
+        """
         election = load_election(self.election)
         rows = {(r.county, r.precinct): r for r in self.release_rows(label)}
         injected = {(i.county, i.precinct) for i in self.injections
@@ -121,9 +128,7 @@ class Scenario:
                 continue
             unit = election.precinct(*key)
             for rnd, stated in rounds.items():
-                official = official_field(row, rnd, unit.sde_ratio if unit else None) or {}
-                diff = {k: (v, official.get(k, 0)) for k, v in stated.items()
-                        if differs(rnd, v, official.get(k, 0))}
+                diff = field_discrepancy(rnd, stated, official_numbers(row, rnd, unit.sde_ratio if unit else None))
                 if diff:
                     kind = "injected" if key in injected else "recanvass"
                     found.append(Discrepancy(label, key[0], key[1], rnd, kind, diff))
