@@ -283,6 +283,157 @@ def _could_pair(seg: list[Atom], j: int) -> bool:
     return k < len(seg) and seg[k].kind == want and gap <= max_gap
 
 
+def _candidate_runs(seg: list[Atom]) -> list[list[Atom]]:
+    """Runs of two or more candidates joined only by separators or list words."""
+    runs: list[list[Atom]] = []
+    run: list[Atom] = []
+    for a in seg:
+        if a.kind == "CAND":
+            run.append(a)
+        elif a.kind in ("SEP",) or (a.kind == "WORD" and a.text in _LIST_JOIN):
+            continue
+        else:
+            if len(run) >= 2:
+                runs.append(run)
+            run = []
+    if len(run) >= 2:
+        runs.append(run)
+    return runs
+
+
+def _sequence_order(seg: list[Atom], j: int, before: list[Atom],
+                    all_cand_runs: list[list[Atom]]) -> tuple[list[Atom], str]:
+    """The candidates the values of sequence j go to, in order, and the rule that found them."""
+    a = seg[j]
+    k = len(a.values)
+    order: list[Atom] = []
+    rule = ""
+    rest = " ".join(x.text for x in seg[j + 1:j + 4] if x.kind == "WORD")
+    if rest.startswith("in that order") or rest.startswith("respectively"):
+        skip = j + (4 if rest.startswith("in that order") else 2)
+        after = _cand_list_after(seg, skip - 1)
+        prior = [r for r in all_cand_runs if r and r[-1].end <= a.start and len(r) == k]
+        if len(after) == k:
+            order, rule = after, "sequence-in-that-order"
+        elif prior:
+            order, rule = prior[-1], "sequence-in-that-order"
+    if not order and len(before) == k:
+        order, rule = before, "sequence-ordered-list"
+    if not order:
+        after = _cand_list_after(seg, j)
+        if len(after) == k:
+            order, rule = after, "sequence-ordered-list"
+    return order, rule
+
+
+def _pair_sequences(seg: list[Atom], all_cand_runs: list[list[Atom]], columns: tuple[str, ...],
+                    used: set[int]) -> list[Pair]:
+    """Pairs from ordered sequences and ``first/final`` columns; adds the paired SEQ indexes to ``used``."""
+    pairs: list[Pair] = []
+    # Ordered sequences: "3-2-2-2 in that order", "Sanders/Warren/Pete 2/2/2".
+    for j, a in enumerate(seg):
+        if a.kind != "SEQ" or len(a.values) < 2:
+            continue
+        before = _cand_list_before(seg, j)
+        k = len(a.values)
+        if len(before) == 1 and k == 2 and a.sep == "/":
+            c = before[0]
+            for col, v in zip(columns, a.values):
+                pairs.append(Pair(c.key, v, c.start, a.end, a.start, col, "columns", fuzzy=c.fuzzy))
+            used.add(j)
+            continue
+        order, rule = _sequence_order(seg, j, before, all_cand_runs)
+        if order and len({c.key for c in order}) == k:
+            unit = _unit_after(seg, j)
+            for c, v in zip(order, a.values):
+                pairs.append(Pair(c.key, v, min(c.start, a.start), max(c.end, a.end), a.start, unit, rule, fuzzy=c.fuzzy))
+            used.add(j)
+    return pairs
+
+
+def _pair_each(seg: list[Atom], used: set[int]) -> list[Pair]:
+    """Pairs of one number shared by a group ("both have 19", "2 each"); adds the NUM indexes to ``used``."""
+    pairs: list[Pair] = []
+    # "Klobuchar and Warren both have 19", "2 delegates each".
+    for j, a in enumerate(seg):
+        if a.kind != "NUM" or j in used:
+            continue
+        words_after = [x.text for x in seg[j + 1:j + 4] if x.kind in ("WORD", "LABEL")]
+        unit = _unit_after(seg, j)
+        each = "each" in words_after or "apiece" in words_after
+        i = j - 1
+        fill: list[str] = []
+        while i >= 0 and seg[i].kind in ("WORD", "SEP") and len(fill) < 4 and seg[i].text not in _LIST_JOIN:
+            fill.append(seg[i].text)
+            i -= 1
+        if "both" in fill or "all" in fill:
+            each = True
+        if not each:
+            continue
+        group = _cand_list_before(seg, i + 1)
+        if len(group) >= 2:
+            for c in group:
+                pairs.append(Pair(c.key, a.values[0], c.start, a.end, a.start, unit, "each", fuzzy=c.fuzzy))
+            used.add(j)
+    return pairs
+
+
+def _orientation(seg: list[Atom]) -> str | None:
+    """Whether the segment reads "Name n" ("CAND") or "n Name" ("NUM"); None without either."""
+    # Orientation: does the segment read "Name n" or "n Name"? Decided by the first name or
+    # number that actually sits next to the other kind: a stray number ahead of the list (a
+    # site's "CD2", a room number) must not flip the segment and shift every pair.
+    first = next((x for j, x in enumerate(seg) if _could_pair(seg, j)), None)
+    if first is None:
+        first = next((x for x in seg if x.kind in ("CAND", "NUM")), None)
+    return None if first is None else first.kind
+
+
+def _pair_name_number(seg: list[Atom], used: set[int]) -> list[Pair]:
+    """Pairs of a name followed by its number ("Name – n", "Name: n"); adds the NUM indexes to ``used``."""
+    pairs: list[Pair] = []
+    for j, a in enumerate(seg):
+        if a.kind != "CAND":
+            continue
+        k = j + 1
+        gap = 0
+        while k < len(seg) and (seg[k].kind == "SEP" or (seg[k].kind == "WORD" and seg[k].text in _NAME_NUM_FILLER)
+                                or (seg[k].kind == "WORD" and seg[k].text in _APPROX)):
+            gap += seg[k].kind == "WORD"
+            k += 1
+        if k < len(seg) and seg[k].kind == "NUM" and k not in used and gap <= 3:
+            # A second number right after (", 70, 1") makes it a column row we can't read.
+            nxt = seg[k + 1:k + 3]
+            if len(nxt) == 2 and nxt[0].kind == "SEP" and nxt[0].text == "," and nxt[1].kind == "NUM":
+                continue
+            used.add(k)
+            pairs.append(Pair(a.key, seg[k].values[0], a.start, seg[k].end, seg[k].start, _unit_after(seg, k),
+                              "name-number", approx=_approx_before(seg, k), fuzzy=a.fuzzy))
+    return pairs
+
+
+def _pair_number_name(seg: list[Atom], used: set[int]) -> list[Pair]:
+    """Pairs of a number followed by its name ("n Name", "n for Name"); adds the NUM indexes to ``used``."""
+    pairs: list[Pair] = []
+    for j, a in enumerate(seg):
+        if a.kind != "NUM" or j in used:
+            continue
+        k = j + 1
+        gap = 0
+        unit = _unit_after(seg, j)
+        if unit:
+            k += 1
+        while k < len(seg) and (seg[k].kind == "SEP" or (seg[k].kind == "WORD" and seg[k].text in _NUM_NAME_FILLER)):
+            gap += seg[k].kind == "WORD"
+            k += 1
+        if k < len(seg) and seg[k].kind == "CAND" and gap <= 5:
+            c = seg[k]
+            used.add(j)
+            pairs.append(Pair(c.key, a.values[0], a.start, c.end, a.start, unit, "number-name",
+                              approx=_approx_before(seg, j), fuzzy=c.fuzzy))
+    return pairs
+
+
 def pair_counts(atoms: list[Atom], *, columns: tuple[str, ...] = ("first", "final")) -> list[Pair]:
     """Tie numbers to preference groups. Unpaired numbers are dropped, never guessed."""
     pairs: list[Pair] = []
@@ -290,114 +441,12 @@ def pair_counts(atoms: list[Atom], *, columns: tuple[str, ...] = ("first", "fina
     for seg in _segments(atoms):
         used: set[int] = set()
         # Runs of candidates, for "in that order".
-        run: list[Atom] = []
-        for a in seg:
-            if a.kind == "CAND":
-                run.append(a)
-            elif a.kind in ("SEP",) or (a.kind == "WORD" and a.text in _LIST_JOIN):
-                continue
-            else:
-                if len(run) >= 2:
-                    all_cand_runs.append(run)
-                run = []
-        if len(run) >= 2:
-            all_cand_runs.append(run)
-        # Ordered sequences: "3-2-2-2 in that order", "Sanders/Warren/Pete 2/2/2".
-        for j, a in enumerate(seg):
-            if a.kind != "SEQ" or len(a.values) < 2:
-                continue
-            before = _cand_list_before(seg, j)
-            k = len(a.values)
-            order: list[Atom] = []
-            rule = ""
-            if len(before) == 1 and k == 2 and a.sep == "/":
-                c = before[0]
-                for col, v in zip(columns, a.values):
-                    pairs.append(Pair(c.key, v, c.start, a.end, a.start, col, "columns", fuzzy=c.fuzzy))
-                used.add(j)
-                continue
-            rest = " ".join(x.text for x in seg[j + 1:j + 4] if x.kind == "WORD")
-            if rest.startswith("in that order") or rest.startswith("respectively"):
-                skip = j + (4 if rest.startswith("in that order") else 2)
-                after = _cand_list_after(seg, skip - 1)
-                prior = [r for r in all_cand_runs if r and r[-1].end <= a.start and len(r) == k]
-                if len(after) == k:
-                    order, rule = after, "sequence-in-that-order"
-                elif prior:
-                    order, rule = prior[-1], "sequence-in-that-order"
-            if not order and len(before) == k:
-                order, rule = before, "sequence-ordered-list"
-            if not order:
-                after = _cand_list_after(seg, j)
-                if len(after) == k:
-                    order, rule = after, "sequence-ordered-list"
-            if order and len({c.key for c in order}) == k:
-                unit = _unit_after(seg, j)
-                for c, v in zip(order, a.values):
-                    pairs.append(Pair(c.key, v, min(c.start, a.start), max(c.end, a.end), a.start, unit, rule, fuzzy=c.fuzzy))
-                used.add(j)
-        # "Klobuchar and Warren both have 19", "2 delegates each".
-        for j, a in enumerate(seg):
-            if a.kind != "NUM" or j in used:
-                continue
-            words_after = [x.text for x in seg[j + 1:j + 4] if x.kind in ("WORD", "LABEL")]
-            unit = _unit_after(seg, j)
-            each = "each" in words_after or "apiece" in words_after
-            i = j - 1
-            fill: list[str] = []
-            while i >= 0 and seg[i].kind in ("WORD", "SEP") and len(fill) < 4 and seg[i].text not in _LIST_JOIN:
-                fill.append(seg[i].text)
-                i -= 1
-            if "both" in fill or "all" in fill:
-                each = True
-            if not each:
-                continue
-            group = _cand_list_before(seg, i + 1)
-            if len(group) >= 2:
-                for c in group:
-                    pairs.append(Pair(c.key, a.values[0], c.start, a.end, a.start, unit, "each", fuzzy=c.fuzzy))
-                used.add(j)
-        # Orientation: does the segment read "Name n" or "n Name"? Decided by the first name or
-        # number that actually sits next to the other kind: a stray number ahead of the list (a
-        # site's "CD2", a room number) must not flip the segment and shift every pair.
-        first = next((x for j, x in enumerate(seg) if _could_pair(seg, j)), None)
-        if first is None:
-            first = next((x for x in seg if x.kind in ("CAND", "NUM")), None)
-        if first is None:
-            continue
-        if first.kind == "CAND":
-            for j, a in enumerate(seg):
-                if a.kind != "CAND":
-                    continue
-                k = j + 1
-                gap = 0
-                while k < len(seg) and (seg[k].kind == "SEP" or (seg[k].kind == "WORD" and seg[k].text in _NAME_NUM_FILLER)
-                                        or (seg[k].kind == "WORD" and seg[k].text in _APPROX)):
-                    gap += seg[k].kind == "WORD"
-                    k += 1
-                if k < len(seg) and seg[k].kind == "NUM" and k not in used and gap <= 3:
-                    # A second number right after (", 70, 1") makes it a column row we can't read.
-                    nxt = seg[k + 1:k + 3]
-                    if len(nxt) == 2 and nxt[0].kind == "SEP" and nxt[0].text == "," and nxt[1].kind == "NUM":
-                        continue
-                    used.add(k)
-                    pairs.append(Pair(a.key, seg[k].values[0], a.start, seg[k].end, seg[k].start, _unit_after(seg, k),
-                                      "name-number", approx=_approx_before(seg, k), fuzzy=a.fuzzy))
-        else:
-            for j, a in enumerate(seg):
-                if a.kind != "NUM" or j in used:
-                    continue
-                k = j + 1
-                gap = 0
-                unit = _unit_after(seg, j)
-                if unit:
-                    k += 1
-                while k < len(seg) and (seg[k].kind == "SEP" or (seg[k].kind == "WORD" and seg[k].text in _NUM_NAME_FILLER)):
-                    gap += seg[k].kind == "WORD"
-                    k += 1
-                if k < len(seg) and seg[k].kind == "CAND" and gap <= 5:
-                    c = seg[k]
-                    used.add(j)
-                    pairs.append(Pair(c.key, a.values[0], a.start, c.end, a.start, unit, "number-name",
-                                      approx=_approx_before(seg, j), fuzzy=c.fuzzy))
+        all_cand_runs.extend(_candidate_runs(seg))
+        pairs.extend(_pair_sequences(seg, all_cand_runs, columns, used))
+        pairs.extend(_pair_each(seg, used))
+        orientation = _orientation(seg)
+        if orientation == "CAND":
+            pairs.extend(_pair_name_number(seg, used))
+        elif orientation == "NUM":
+            pairs.extend(_pair_number_name(seg, used))
     return pairs

@@ -109,6 +109,64 @@ def _unit_aliases(p: Precinct) -> list[tuple[str, str]]:
     return out
 
 
+def _spanned_tokens(text: str) -> list[tuple[str, int, int]]:
+    """Normalised tokens with their offsets, without filler words or the ordinals of rounds."""
+    toks: list[tuple[str, int, int]] = []
+    raw = [(m.group(0).lower(), m.start(), m.end()) for m in _SPLIT.finditer(text)]
+    words = [t for t, _, _ in raw]
+    for k, (t, ts, te) in enumerate(raw):
+        if _is_filler(words, k):
+            continue
+        if t in _ORDINAL_SUFFIXES and k > 0 and raw[k - 1][0].isdigit() and raw[k - 1][2] == ts:
+            continue  # the "st" of "1st" is part of the number, never a unit code ("ST" = Stapleton)
+        if (t.isdigit() and k + 1 < len(raw) and raw[k + 1][0] in _ORDINAL_SUFFIXES and raw[k + 1][1] == te
+                and ((k + 2 < len(raw) and raw[k + 2][0] in _ROUND_WORDS)
+                     or _LABEL_COLON.match(text, raw[k + 1][2]))):
+            continue  # "1st alignment" is a round, not a precinct number; "Madrid 1st Ward", "Muscatine 03rd" keep it
+        if t.isdigit():
+            t = str(int(t))
+        toks.append((t, ts, te))
+    return toks
+
+
+def _readable_span(text: str, span: list[tuple[str, int, int]]) -> bool:
+    """Could these tokens be one unit name as written (no gap or line break, no cut word, no prose)?"""
+    size = len(span)
+    # Don't read across a long gap or a line break (a different sentence or
+    # line: "Linn Jackson\n1st alignment" is not Jackson County's "Jackson 01").
+    if any(span[k + 1][1] - span[k][2] > 24 or "\n" in text[span[k][2]:span[k + 1][1]]
+           for k in range(size - 1)):
+        return False
+    # Never cut a glued word: the 1 of "PCT 1T" is not "DES MOINES-01"'s 1.
+    end = span[-1][2]
+    if (end < len(text) and text[end].isalnum() and span[-1][0].isdigit() != text[end].isdigit()
+            and not _ORDINAL_AFTER.match(text, end)):
+        return False
+    # A one-word name in lower case is prose: "should read Buttigieg 5" is not
+    # Clayton's READ, nor "union" UNION. Names are written as names.
+    if size == 1 and (word := text[span[0][1]:span[0][2]]).isalpha() and word.islower():
+        return False
+    return True
+
+
+def _keep_named_counties(refs: list[PrecinctRef], county_names: list[str]) -> list[PrecinctRef]:
+    """Only references to units (or satellites) of the named counties, an alternative there taking over."""
+    named = set(county_names)
+    kept = []
+    for r in refs:
+        if r.county in named or "Satellite" in r.county:
+            kept.append(r if r.alt is None or r.alt[0] not in named else replace(r, alt=None))
+        elif r.alt is not None and r.alt[0] in named:
+            kept.append(PrecinctRef(r.alt[0], r.alt[1], r.start, r.end, r.text, r.how))
+    return kept
+
+
+def _keep_district_sites(refs: list[PrecinctRef], districts: list[tuple[str, int, int]]) -> list[PrecinctRef]:
+    """Only satellites of a named congressional district (non-satellite references all stay)."""
+    cds = {d for d, _, _ in districts}
+    return [r for r in refs if "Satellite" not in r.county or r.county in cds or r.county.startswith("Out of")]
+
+
 class PrecinctIndex:
     """Finds precinct references in a text and resolves them to official units."""
 
@@ -179,77 +237,43 @@ class PrecinctIndex:
         """Counties named as counties ("Keokuk County", "Story Co.")."""
         return [(self.counties[m.group(1).lower()], m.start(), m.end()) for m in self._county_re.finditer(text)]
 
-    def find(self, text: str, *, blocked: list[tuple[int, int]] = ()) -> tuple[list[PrecinctRef], list[str]]:
-        """All resolved references in ``text`` plus the counties it names.
+    def _lookup(self, text: str, alias: str, span: list[tuple[str, int, int]], scope: str,
+                county_names: list[str]) -> tuple[str, str] | None:
+        """The one unit ``alias`` names in a named county (scope "county") or statewide, if any."""
+        if scope == "county":
+            for county in county_names:
+                keys = self._by_county.get(county, {}).get(alias)
+                # A bare number names a unit only after a precinct word
+                # ("PRECINCT 7 (Grundy Co.)"), never on its own (a count).
+                if keys and len(keys) == 1 and (not alias.isdigit()
+                                                or _PRECINCT_WORD_BEFORE.search(text, 0, span[0][1])):
+                    return next(iter(keys))
+            return None
+        return self._statewide.get(alias)
 
-        ``blocked`` spans (candidate names) never take part in a precinct reference.
-        """
-        counties = self.counties_named(text)
-        county_names = [c for c, _, _ in counties]
-        # "CD2 satellite": the district's number is part of the site mention, never a count.
-        districts = [(f"CD{m.group(1)} Satellite", m.start(), m.end()) for m in _DISTRICT.finditer(text)]
-        toks: list[tuple[str, int, int]] = []
-        raw = [(m.group(0).lower(), m.start(), m.end()) for m in _SPLIT.finditer(text)]
-        words = [t for t, _, _ in raw]
-        for k, (t, ts, te) in enumerate(raw):
-            if _is_filler(words, k):
-                continue
-            if t in _ORDINAL_SUFFIXES and k > 0 and raw[k - 1][0].isdigit() and raw[k - 1][2] == ts:
-                continue  # the "st" of "1st" is part of the number, never a unit code ("ST" = Stapleton)
-            if (t.isdigit() and k + 1 < len(raw) and raw[k + 1][0] in _ORDINAL_SUFFIXES and raw[k + 1][1] == te
-                    and ((k + 2 < len(raw) and raw[k + 2][0] in _ROUND_WORDS)
-                         or _LABEL_COLON.match(text, raw[k + 1][2]))):
-                continue  # "1st alignment" is a round, not a precinct number; "Madrid 1st Ward", "Muscatine 03rd" keep it
-            if t.isdigit():
-                t = str(int(t))
-            toks.append((t, ts, te))
-        # The words of "Linn County" never start a precinct name themselves.
-        blocked = list(blocked) + [(cs, ce) for _, cs, ce in counties] + [(ds, de) for _, ds, de in districts]
-        blocked_starts = {t[1] for t in toks if any(s <= t[1] < e for s, e in blocked)}
+    def _match_at(self, text: str, toks: list[tuple[str, int, int]], i: int, county_names: list[str],
+                  blocked_starts: set[int]) -> tuple[tuple[str, str], list[tuple[str, int, int]], str] | None:
+        """The longest alias starting at token ``i``: (unit key, its tokens, alias), or None."""
+        # A unit of a county the post names wins over any statewide alias, however long
+        # ("Tama County, LINCOLN / 1st" is Tama's LINCOLN, not Calhoun's "Lincoln 1").
+        for scope in ("county", "statewide") if county_names else ("statewide",):
+            for size in range(min(self.MAX_NGRAM, len(toks) - i), 0, -1):
+                span = toks[i:i + size]
+                if not _readable_span(text, span):
+                    continue
+                alias = " ".join(t for t, _, _ in span)
+                key = self._lookup(text, alias, span, scope, county_names)
+                if key is not None and not any(s in blocked_starts for _, s, _ in span):
+                    return key, span, alias
+        return None
+
+    def _alias_refs(self, text: str, toks: list[tuple[str, int, int]], county_names: list[str],
+                    blocked_starts: set[int]) -> list[PrecinctRef]:
+        """References by alias, scanning the tokens left to right, longest match first."""
         refs: list[PrecinctRef] = []
         i = 0
-        n = len(toks)
-        while i < n:
-            found = None
-            # A unit of a county the post names wins over any statewide alias, however long
-            # ("Tama County, LINCOLN / 1st" is Tama's LINCOLN, not Calhoun's "Lincoln 1").
-            for scope in ("county", "statewide") if county_names else ("statewide",):
-                for size in range(min(self.MAX_NGRAM, n - i), 0, -1):
-                    span = toks[i:i + size]
-                    # Don't read across a long gap or a line break (a different sentence or
-                    # line: "Linn Jackson\n1st alignment" is not Jackson County's "Jackson 01").
-                    if any(span[k + 1][1] - span[k][2] > 24 or "\n" in text[span[k][2]:span[k + 1][1]]
-                           for k in range(size - 1)):
-                        continue
-                    # Never cut a glued word: the 1 of "PCT 1T" is not "DES MOINES-01"'s 1.
-                    end = span[-1][2]
-                    if (end < len(text) and text[end].isalnum() and span[-1][0].isdigit() != text[end].isdigit()
-                            and not _ORDINAL_AFTER.match(text, end)):
-                        continue
-                    # A one-word name in lower case is prose: "should read Buttigieg 5" is not
-                    # Clayton's READ, nor "union" UNION. Names are written as names.
-                    if size == 1 and (word := text[span[0][1]:span[0][2]]).isalpha() and word.islower():
-                        continue
-                    alias = " ".join(t for t, _, _ in span)
-                    key = None
-                    if scope == "county":
-                        for county in county_names:
-                            keys = self._by_county.get(county, {}).get(alias)
-                            # A bare number names a unit only after a precinct word
-                            # ("PRECINCT 7 (Grundy Co.)"), never on its own (a count).
-                            if keys and len(keys) == 1 and (not alias.isdigit()
-                                                            or _PRECINCT_WORD_BEFORE.search(text, 0, span[0][1])):
-                                key = next(iter(keys))
-                                break
-                    else:
-                        key = self._statewide.get(alias)
-                    if key is not None:
-                        if any(s in blocked_starts for _, s, _ in span):
-                            continue
-                        found = (key, span, alias)
-                        break
-                if found:
-                    break
+        while i < len(toks):
+            found = self._match_at(text, toks, i, county_names, blocked_starts)
             if found:
                 key, span, alias = found
                 start, end = span[0][1], span[-1][2]
@@ -257,6 +281,10 @@ class PrecinctIndex:
                 i += len(span)
             else:
                 i += 1
+        return refs
+
+    def _add_county_numbers(self, text: str, counties: list[tuple[str, int, int]], refs: list[PrecinctRef]) -> None:
+        """Append "<County> County [precinct] <number>" references not already in ``refs``."""
         # County + number ("Story County Precinct 1-1", "Polk County precinct 80").
         for county, cs, ce in counties:
             m = re.match(r"[\s,:]*(?:(?:precin?c?t|pct|#|no\.?)\s*)*(\d+(?:-\d+)?)\b", text[ce:], re.I)
@@ -270,6 +298,9 @@ class PrecinctIndex:
                 start, end = cs, ce + m.end()
                 if not any(r.county == p.county and r.precinct == p.name for r in refs):
                     refs.append(PrecinctRef(p.county, p.name, start, end, text[start:end], "county+number"))
+
+    def _prefer_bare_county(self, text: str, counties: list[tuple[str, int, int]], refs: list[PrecinctRef]) -> None:
+        """Rewrite in ``refs`` a unit overlapping a "<County> PCT <n>" reading, keeping it as the alternative."""
         # A bare county name + precinct word + number ("Des Moines PCT 3") that names a unit of
         # that county: prefer that reading over a city-named unit of another county found at
         # the same place, but keep the other as an alternative (never accepted).
@@ -292,6 +323,23 @@ class PrecinctIndex:
                                           alt=(r.county, r.precinct))
                 else:
                     refs[k] = replace(r, alt=(county, hits[0].name))
+
+    def find(self, text: str, *, blocked: list[tuple[int, int]] = ()) -> tuple[list[PrecinctRef], list[str]]:
+        """All resolved references in ``text`` plus the counties it names.
+
+        ``blocked`` spans (candidate names) never take part in a precinct reference.
+        """
+        counties = self.counties_named(text)
+        county_names = [c for c, _, _ in counties]
+        # "CD2 satellite": the district's number is part of the site mention, never a count.
+        districts = [(f"CD{m.group(1)} Satellite", m.start(), m.end()) for m in _DISTRICT.finditer(text)]
+        toks = _spanned_tokens(text)
+        # The words of "Linn County" never start a precinct name themselves.
+        blocked = list(blocked) + [(cs, ce) for _, cs, ce in counties] + [(ds, de) for _, ds, de in districts]
+        blocked_starts = {t[1] for t in toks if any(s <= t[1] < e for s, e in blocked)}
+        refs = self._alias_refs(text, toks, county_names, blocked_starts)
+        self._add_county_numbers(text, counties, refs)
+        self._prefer_bare_county(text, counties, refs)
         # The county's bare name right before one of its units' names, as the party lists
         # them ("Linn Jackson", "Story Milford Township"): only when nothing else matched,
         # and only a name unique within that county.
@@ -300,17 +348,9 @@ class PrecinctIndex:
         # A named county decides: only its units (or satellites) may match; if none does, the
         # post names no unit we know (review), never another county's unit.
         if county_names:
-            named = set(county_names)
-            kept = []
-            for r in refs:
-                if r.county in named or "Satellite" in r.county:
-                    kept.append(r if r.alt is None or r.alt[0] not in named else replace(r, alt=None))
-                elif r.alt is not None and r.alt[0] in named:
-                    kept.append(PrecinctRef(r.alt[0], r.alt[1], r.start, r.end, r.text, r.how))
-            refs = kept
+            refs = _keep_named_counties(refs, county_names)
         # "CD2 satellite: …": a satellite must be one of the named district's sites.
         if districts:
-            cds = {d for d, _, _ in districts}
-            refs = [r for r in refs if "Satellite" not in r.county or r.county in cds or r.county.startswith("Out of")]
+            refs = _keep_district_sites(refs, districts)
         refs.sort(key=lambda r: r.start)
         return refs, county_names
