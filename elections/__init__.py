@@ -23,8 +23,8 @@ from importlib import resources
 from typing import Iterator
 
 __all__ = [
-    "Candidate", "Election", "Precinct", "ReleaseInfo", "ReleaseRow",
-    "UnknownElection", "UnknownRelease", "available_elections", "load_election",
+    "Candidate", "Election", "Precinct", "ReleaseInfo", "ReleaseRow", "UnitNaming",
+    "UnknownElection", "UnknownRelease", "available_elections", "load_election", "SDE_PLACES",
     "load_release", "ROUNDS",
 ]
 
@@ -32,6 +32,7 @@ __all__ = [
 # An election lists the ones it has (``Election.rounds``): Iowa 2020's caucuses have all
 # four; a one-round preference vote (Iowa's 2024 Republican caucuses) has only "first".
 ROUNDS = ("first", "final", "delegates", "sde")
+SDE_PLACES = 4  # the IDP published SDE to four decimal places
 
 
 class UnknownElection(LookupError):
@@ -76,6 +77,32 @@ class Precinct:
         return (self.county, self.name)
 
 
+@dataclass(frozen=True)
+class UnitNaming:
+    """How a state's people write its reporting units, beyond the official names.
+
+    ``filler_words`` are dropped when matching names ("Iowa", "IA" in "Ames 1-1, Iowa"),
+    unless followed by the word ``filler_kept_before`` gives ("Iowa City" keeps its
+    "Iowa": without it "IOWA CITY 01" read as ``city 1`` and "Story City 1" resolved to
+    Iowa City). ``expansions`` spell out a short form that starts unit names ("WDM" is
+    West Des Moines). ``satellite_district`` names the pseudo-county of a district's
+    satellite caucuses, ``{n}`` standing for the district number, and ``district_prefix``
+    is how posts write that district ("CD2 satellite")."""
+
+    filler_words: frozenset[str] = frozenset()
+    filler_kept_before: dict[str, str] = field(default_factory=dict)
+    expansions: dict[str, str] = field(default_factory=dict)
+    satellite_district: str = ""
+    district_prefix: str = ""
+
+    @classmethod
+    def from_json(cls, data: dict[str, object]) -> "UnitNaming":
+        return cls(frozenset(str(w).lower() for w in data.get("filler_words", ())),  # type: ignore[attr-defined]
+                   {str(k).lower(): str(v).lower() for k, v in dict(data.get("filler_kept_before", {})).items()},  # type: ignore[call-overload]
+                   {str(k).lower(): str(v).lower() for k, v in dict(data.get("expansions", {})).items()},  # type: ignore[call-overload]
+                   str(data.get("satellite_district", "")), str(data.get("district_prefix", "")))
+
+
 @dataclass(frozen=True, slots=True)
 class ReleaseInfo:
     """One official release: label (``62pct`` … ``certified``) and publication time (UTC)."""
@@ -115,6 +142,10 @@ class Election:
     round_labels: dict[str, str] = field(default_factory=dict)
     home_state: str = ""
     party: str = "Democratic"
+    naming: UnitNaming = field(default_factory=UnitNaming)
+    # How a weighted round derives from delegates: "county_ratio" (Iowa 2020: a group's SDE
+    # is its county delegates x the county's SDE ratio, to 4 places), or "" for none.
+    sde_rule: str = ""
     _by_key: dict[tuple[str, str], Precinct] = field(default_factory=dict, repr=False, compare=False)
 
     _aliases: dict[str, str] = field(default_factory=dict, repr=False, compare=False)
@@ -138,6 +169,23 @@ class Election:
     def round_label(self, round_: str) -> str:
         """How this election names a round ("first alignment", "preference vote")."""
         return self.round_labels.get(round_, round_)
+
+    def sde_from_delegates(self, unit: Precinct, delegates: dict[str, int]) -> dict[str, float] | None:
+        """The SDE that ``delegates`` are worth in ``unit``, or None where the election has no such rule.
+
+        >>> e = load_election("iowa-2020")
+        >>> e.sde_from_delegates(e.precinct("Adair", "1NW ADAIR"), {"Warren": 2})
+        {'Warren': 0.1569}
+        """
+        if self.sde_rule != "county_ratio" or unit.sde_ratio <= 0:
+            return None
+        return {k: round(int(v) * unit.sde_ratio, SDE_PLACES) for k, v in delegates.items()}
+
+    def delegates_from_sde(self, unit: Precinct, sde: dict[str, float]) -> dict[str, int] | None:
+        """The county delegates published SDE imply (the IDP's round(SDE / ratio)); zeros left out."""
+        if self.sde_rule != "county_ratio" or unit.sde_ratio <= 0:
+            return None
+        return {k: d for k, v in sde.items() if (d := round(float(v) / unit.sde_ratio))}
 
     def candidate_for(self, alias: str) -> str | None:
         """The candidate key an exact alias names (any case), or None. Fuzzy matching is the parser's."""
@@ -209,6 +257,7 @@ def load_election(slug: str) -> Election:
         county_apportionment=apportionment, releases=releases,
         rounds=tuple(meta.get("rounds", ROUNDS)), round_labels=dict(meta.get("round_labels", {})),
         home_state=str(meta.get("home_state", "")), party=str(meta.get("party", "Democratic")),
+        naming=UnitNaming.from_json(meta.get("naming", {})), sde_rule=str(meta.get("sde_rule", "")),
     )
 
 

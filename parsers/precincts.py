@@ -15,11 +15,14 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
-from shadowtally.elections import Election, Precinct
+from shadowtally.elections import Election, Precinct, UnitNaming
 
 __all__ = ["PrecinctIndex", "PrecinctRef", "normalize"]
 
-_FILLER = frozenset({"precinct", "precint", "pct", "prec", "no", "number", "num", "iowa", "ia"})
+# Words that never tell units apart, in any state; a state's own (its name) come from the
+# election's naming conventions (UnitNaming.filler_words).
+_FILLER = frozenset({"precinct", "precint", "pct", "prec", "no", "number", "num"})
+_NO_NAMING = UnitNaming()
 _SPLIT = re.compile(r"[A-Za-z]+|\d+")
 _ORD = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
@@ -29,7 +32,6 @@ _ROUND_WORDS = frozenset({"alignment", "alignments", "align", "aligment", "round
 _LABEL_COLON = re.compile(r"\s*:")  # "1st: Sanders 20" labels a round
 _ORDINAL_AFTER = re.compile(r"(?:st|nd|rd|th)\b", re.I)
 _PRECINCT_WORD_BEFORE = re.compile(r"\b(?:precin?c?t|pct|prec)\.?\s*(?:no\.?\s*|#\s*)?$", re.I)
-_DISTRICT = re.compile(r"\bCD\s?-?\s?([1-4])\b", re.I)
 
 
 def _tokens(text: str) -> list[str]:
@@ -42,19 +44,22 @@ def _tokens(text: str) -> list[str]:
     return out
 
 
-def _is_filler(toks: list[str], i: int) -> bool:
-    """Filler word, except the "Iowa" of "Iowa City": without it "IOWA CITY 01" became
-    ``city 1`` and "Story City 1", "Forest City 1" resolved to Iowa City."""
+def _is_filler(toks: list[str], i: int, naming: UnitNaming) -> bool:
+    """A filler word: one of :data:`_FILLER` or the state's own, unless the word the naming
+    keeps it before follows ("Iowa City" keeps its "Iowa")."""
     t = toks[i]
-    if t not in _FILLER:
+    if t in _FILLER:
+        return True
+    if t not in naming.filler_words:
         return False
-    return not (t == "iowa" and i + 1 < len(toks) and toks[i + 1] == "city")
+    kept = naming.filler_kept_before.get(t)
+    return not (kept is not None and i + 1 < len(toks) and toks[i + 1] == kept)
 
 
-def normalize(text: str) -> str:
+def normalize(text: str, naming: UnitNaming = _NO_NAMING) -> str:
     """Lower case, punctuation to spaces, no leading zeros, no "precinct" filler."""
     toks = _tokens(text)
-    return " ".join(t for i, t in enumerate(toks) if not _is_filler(toks, i))
+    return " ".join(t for i, t in enumerate(toks) if not _is_filler(toks, i, naming))
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,25 +78,26 @@ class PrecinctRef:
 _ORDINAL_WORD = re.compile(r"\b(\d+)(st|nd|rd|th)\s+ward\b", re.I)
 
 
-def _unit_aliases(p: Precinct) -> list[tuple[str, str]]:
+def _unit_aliases(p: Precinct, naming: UnitNaming) -> list[tuple[str, str]]:
+    """Every normalised way of writing unit ``p``, each with how it was made."""
     name = p.name
-    out: list[tuple[str, str]] = [(normalize(name), "official")]
+    out: list[tuple[str, str]] = [(normalize(name, naming), "official")]
     if p.satellite:
         city, _, site = name.partition(" - ")
         if site:
-            out.append((normalize(site), "site"))
+            out.append((normalize(site, naming), "site"))
         if p.code and p.code != site:
-            out.append((normalize(p.code), "site"))
+            out.append((normalize(p.code, naming), "site"))
         return out
     stripped = re.sub(r"\s*precin?c?t\s*\d+\s*$", "", name, flags=re.I)
     if stripped != name:
-        out.append((normalize(stripped), "alias"))
+        out.append((normalize(stripped, naming), "alias"))
     m = _ORDINAL_WORD.search(name)
     if m:
         city = name[: m.start()].strip()
-        out.append((normalize(f"{city} {m.group(1)}"), "alias"))
-        out.append((normalize(f"{city} ward {m.group(1)}"), "alias"))
-    toks = normalize(name).split()
+        out.append((normalize(f"{city} {m.group(1)}", naming), "alias"))
+        out.append((normalize(f"{city} ward {m.group(1)}", naming), "alias"))
+    toks = normalize(name, naming).split()
     # "IOWA CITY 10/ELSW" → "iowa city 10"; "Ames 1-3 - Grant Twp 2" → "ames 1 3".
     for i, t in enumerate(toks):
         if t.isdigit() and i > 0:
@@ -101,21 +107,22 @@ def _unit_aliases(p: Precinct) -> list[tuple[str, str]]:
             if j < len(toks):
                 out.append((" ".join(toks[:j]), "alias"))
             break
-    if toks and toks[0] == "wdm":
-        out.append((" ".join(["west", "des", "moines", *toks[1:]]), "alias"))
-    code = normalize(p.code)
+    # A short form that starts unit names, spelled out ("WDM 212" is "West Des Moines 212").
+    if toks and toks[0] in naming.expansions:
+        out.append((" ".join([*naming.expansions[toks[0]].split(), *toks[1:]]), "alias"))
+    code = normalize(p.code, naming)
     if code and sum(c.isalpha() for c in code) >= 2:
         out.append((code, "code"))
     return out
 
 
-def _spanned_tokens(text: str) -> list[tuple[str, int, int]]:
+def _spanned_tokens(text: str, naming: UnitNaming) -> list[tuple[str, int, int]]:
     """Normalised tokens with their offsets, without filler words or the ordinals of rounds."""
     toks: list[tuple[str, int, int]] = []
     raw = [(m.group(0).lower(), m.start(), m.end()) for m in _SPLIT.finditer(text)]
     words = [t for t, _, _ in raw]
     for k, (t, ts, te) in enumerate(raw):
-        if _is_filler(words, k):
+        if _is_filler(words, k, naming):
             continue
         if t in _ORDINAL_SUFFIXES and k > 0 and raw[k - 1][0].isdigit() and raw[k - 1][2] == ts:
             continue  # the "st" of "1st" is part of the number, never a unit code ("ST" = Stapleton)
@@ -149,22 +156,24 @@ def _readable_span(text: str, span: list[tuple[str, int, int]]) -> bool:
     return True
 
 
-def _keep_named_counties(refs: list[PrecinctRef], county_names: list[str]) -> list[PrecinctRef]:
+def _keep_named_counties(refs: list[PrecinctRef], county_names: list[str],
+                         satellite_counties: frozenset[str]) -> list[PrecinctRef]:
     """Only references to units (or satellites) of the named counties, an alternative there taking over."""
     named = set(county_names)
     kept = []
     for r in refs:
-        if r.county in named or "Satellite" in r.county:
+        if r.county in named or r.county in satellite_counties:
             kept.append(r if r.alt is None or r.alt[0] not in named else replace(r, alt=None))
         elif r.alt is not None and r.alt[0] in named:
             kept.append(PrecinctRef(r.alt[0], r.alt[1], r.start, r.end, r.text, r.how))
     return kept
 
 
-def _keep_district_sites(refs: list[PrecinctRef], districts: list[tuple[str, int, int]]) -> list[PrecinctRef]:
-    """Only satellites of a named congressional district (non-satellite references all stay)."""
+def _keep_district_sites(refs: list[PrecinctRef], districts: list[tuple[str, int, int]],
+                         district_counties: frozenset[str]) -> list[PrecinctRef]:
+    """Only satellites of a named congressional district (references outside any district all stay)."""
     cds = {d for d, _, _ in districts}
-    return [r for r in refs if "Satellite" not in r.county or r.county in cds or r.county.startswith("Out of")]
+    return [r for r in refs if r.county not in district_counties or r.county in cds]
 
 
 class PrecinctIndex:
@@ -174,14 +183,26 @@ class PrecinctIndex:
 
     def __init__(self, election: Election) -> None:
         self.election = election
-        self.counties = {c.lower(): c for c in election.counties if "Satellite" not in c}
+        self.naming = naming = election.naming
+        # Pseudo-counties that hold only satellite caucuses ("CD2 Satellite") are not counties a post names.
+        by_county: dict[str, set[bool]] = defaultdict(set)
+        for p in election.precincts:
+            by_county[p.county].add(p.satellite)
+        self.satellite_counties = frozenset(c for c, kinds in by_county.items() if kinds == {True})
+        self.counties = {c.lower(): c for c in election.counties if c not in self.satellite_counties}
+        template = naming.satellite_district
+        self.district_counties = frozenset(
+            c for c in self.satellite_counties
+            if template and re.fullmatch(re.escape(template).replace(re.escape("{n}"), r"\d+"), c))
+        self._district = (re.compile(rf"\b{re.escape(naming.district_prefix)}\s?-?\s?(\d)\b", re.I)
+                          if naming.district_prefix and template else None)
         statewide: dict[str, set[tuple[str, str]]] = defaultdict(set)
         self._how: dict[tuple[str, tuple[str, str]], str] = {}
         self._by_county: dict[str, dict[str, set[tuple[str, str]]]] = defaultdict(lambda: defaultdict(set))
         self._county_units: dict[str, list[Precinct]] = defaultdict(list)
         for p in election.precincts:
             self._county_units[p.county].append(p)
-            for alias, how in _unit_aliases(p):
+            for alias, how in _unit_aliases(p, naming):
                 if not alias:
                     continue
                 statewide[alias].add(p.key)
@@ -290,9 +311,9 @@ class PrecinctIndex:
             m = re.match(r"[\s,:]*(?:(?:precin?c?t|pct|#|no\.?)\s*)*(\d+(?:-\d+)?)\b", text[ce:], re.I)
             if not m:
                 continue
-            num = normalize(m.group(1))
+            num = normalize(m.group(1), self.naming)
             hits = [p for p in self._county_units[county]
-                    if normalize(p.name) == num or normalize(p.name).endswith(" " + num) or normalize(p.code) == num]
+                    if normalize(p.name, self.naming) == num or normalize(p.name, self.naming).endswith(" " + num) or normalize(p.code, self.naming) == num]
             if len(hits) == 1:
                 p = hits[0]
                 start, end = cs, ce + m.end()
@@ -308,10 +329,10 @@ class PrecinctIndex:
             county = self.counties[m.group(1).lower()]
             if any(cs <= m.start() < ce for _, cs, ce in counties):
                 continue
-            num = normalize(m.group(2))
+            num = normalize(m.group(2), self.naming)
             hits = [p for p in self._county_units[county]
-                    if normalize(p.name) == num or normalize(p.name).endswith(" " + num)
-                    or normalize(p.name).startswith(num + " ") or normalize(p.code) == num]
+                    if normalize(p.name, self.naming) == num or normalize(p.name, self.naming).endswith(" " + num)
+                    or normalize(p.name, self.naming).startswith(num + " ") or normalize(p.code, self.naming) == num]
             if not hits:
                 continue
             for k, r in enumerate(refs):
@@ -332,8 +353,11 @@ class PrecinctIndex:
         counties = self.counties_named(text)
         county_names = [c for c, _, _ in counties]
         # "CD2 satellite": the district's number is part of the site mention, never a count.
-        districts = [(f"CD{m.group(1)} Satellite", m.start(), m.end()) for m in _DISTRICT.finditer(text)]
-        toks = _spanned_tokens(text)
+        districts = [(d, s, e) for d, s, e in
+                     ((self.naming.satellite_district.format(n=m.group(1)), m.start(), m.end())
+                      for m in (self._district.finditer(text) if self._district is not None else ()))
+                     if d in self.district_counties]
+        toks = _spanned_tokens(text, self.naming)
         # The words of "Linn County" never start a precinct name themselves.
         blocked = list(blocked) + [(cs, ce) for _, cs, ce in counties] + [(ds, de) for _, ds, de in districts]
         blocked_starts = {t[1] for t in toks if any(s <= t[1] < e for s, e in blocked)}
@@ -348,9 +372,9 @@ class PrecinctIndex:
         # A named county decides: only its units (or satellites) may match; if none does, the
         # post names no unit we know (review), never another county's unit.
         if county_names:
-            refs = _keep_named_counties(refs, county_names)
+            refs = _keep_named_counties(refs, county_names, self.satellite_counties)
         # "CD2 satellite: …": a satellite must be one of the named district's sites.
         if districts:
-            refs = _keep_district_sites(refs, districts)
+            refs = _keep_district_sites(refs, districts, self.district_counties)
         refs.sort(key=lambda r: r.start)
         return refs, county_names

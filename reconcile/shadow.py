@@ -21,8 +21,9 @@ Precedence, per precinct and round, applied in this order:
    left unknown. Nothing is silently picked.
 
 Derived numbers: where delegates are not posted but both alignments are, an
-injected ``allocate`` callable computes them; SDE follows from delegates × the
-county's SDE ratio; delegates follow from posted SDE ÷ ratio. Every derived round is
+injected ``allocate`` callable computes them; SDE and delegates derive from each other
+as the election's own rule says (``Election.sde_from_delegates`` and
+``delegates_from_sde``; an election without weighted results derives neither). Every derived round is
 listed in ``ShadowPrecinct.derived`` so nobody publishes it as something a post said.
 """
 
@@ -35,6 +36,7 @@ from datetime import datetime
 from typing import Callable, Iterable, Iterator, Literal, Mapping, Sequence
 
 from shadowtally.elections import ROUNDS as ELECTION_ROUNDS
+from shadowtally.elections import SDE_PLACES
 from shadowtally.elections import Election, Precinct
 
 __all__ = [
@@ -56,7 +58,6 @@ _ROLE_WEIGHT = {"official": 0.8, "secretary": 0.8, "chair": 0.8, "captain": 0.5,
 _REGISTERED_BONUS = 0.1
 _CONFLICT_FACTOR = 0.5  # a value taken over a contradicting lower-ranked source
 _DERIVED_FACTOR = 0.9   # derived numbers are never surer than their inputs
-SDE_PLACES = 4
 
 Allocate = Callable[[Precinct, Mapping[str, int], Mapping[str, int]], "Mapping[str, int] | None"]
 
@@ -314,6 +315,7 @@ def _conflict_finding(county: str, precinct: str, c: RoundConflict) -> FindingRe
 
 def _build_precinct(
     county: str, name: str, claims: Sequence[ClaimRecord], unit: Precinct | None, allocate: Allocate | None,
+    election: Election,
 ) -> tuple[ShadowPrecinct, list[FindingRecord]]:
     by_round: dict[str, list[ClaimRecord]] = {}
     for c in claims:
@@ -337,10 +339,10 @@ def _build_precinct(
     derived: set[str] = set()
     if unit is not None:
         first, final = values["first"], values["final"]
-        if values["delegates"] is None and values["sde"] is not None and unit.sde_ratio > 0:
-            # The IDP's own convention: delegates implied as round(SDE / ratio).
-            values["delegates"] = {k: round(float(v) / unit.sde_ratio) for k, v in values["sde"].items()}
-            values["delegates"] = {k: v for k, v in values["delegates"].items() if v}
+        implied = (election.delegates_from_sde(unit, values["sde"])
+                   if values["delegates"] is None and values["sde"] is not None else None)
+        if implied is not None:
+            values["delegates"] = implied
             derived.add("delegates")
             conf["delegates"] = round(conf["sde"] * _DERIVED_FACTOR, 4)
         if values["delegates"] is None and first and final and allocate is not None:
@@ -349,8 +351,10 @@ def _build_precinct(
                 values["delegates"] = {k: int(v) for k, v in alloc.items() if v}
                 derived.add("delegates")
                 conf["delegates"] = round(min(conf["first"], conf["final"]) * _DERIVED_FACTOR, 4)
-        if values["sde"] is None and values["delegates"] is not None:
-            values["sde"] = {k: round(int(v) * unit.sde_ratio, SDE_PLACES) for k, v in values["delegates"].items()}
+        weighted = (election.sde_from_delegates(unit, values["delegates"])
+                    if values["sde"] is None and values["delegates"] is not None else None)
+        if weighted is not None:
+            values["sde"] = weighted
             derived.add("sde")
             conf["sde"] = round(conf["delegates"] * _DERIVED_FACTOR, 4)
     sp = ShadowPrecinct(
@@ -431,7 +435,7 @@ def _build_shadow(claims: Iterable[ClaimRecord], election: Election, as_of: date
                 message=f"claims name {county} / {name}, which is not a unit of {election.slug}",
                 evidence={"claims": sorted(c.claim_id for c in group)},
             ))
-        sp, fs = _build_precinct(county, name, group, unit, allocate)
+        sp, fs = _build_precinct(county, name, group, unit, allocate, election)
         findings.extend(fs)
         if sp.sources or sp.conflicts:
             precincts[sp.key] = sp

@@ -212,9 +212,16 @@ def main(argv: list[str] | None = None) -> int:
     election = {
         "slug": "iowa-2020", "name": "2020 Iowa Democratic caucuses", "date": "2020-02-03",
         "rule_pack": "iowa-2020", "timezone": "America/Chicago", "home_state": "IA", "party": "Democratic",
+        # How Iowans write units: "Ames 1-1, Iowa" drops the state but "Iowa City" keeps it;
+        # "WDM" is West Des Moines; satellites sit in pseudo-counties "CD1 Satellite" ....
+        "naming": {"filler_words": ["iowa", "ia"], "filler_kept_before": {"iowa": "city"},
+                   "expansions": {"wdm": "west des moines"}, "satellite_district": "CD{n} Satellite",
+                   "district_prefix": "CD"},
         "rounds": ["first", "final", "delegates", "sde"],
         "round_labels": {"first": "first alignment", "final": "final alignment", "delegates": "county delegates",
                          "sde": "state delegate equivalents"},
+        # SDE = county delegates x the county's SDE ratio (IDP), so each derives from the other.
+        "sde_rule": "county_ratio",
         "candidates": cands,
     }
     (out / "election.json").write_text(json.dumps(election, indent=1, ensure_ascii=False) + "\n", encoding="utf-8")

@@ -40,7 +40,9 @@ class ParseSession:
             pid = self.parent_of[pid]
         precinct = next((self.precinct_of[p] for p in chain if self.precinct_of.get(p)), None)
         prior_ids = list(reversed(chain))
-        for p in self.author_posts.get((post.author or "").lower(), []):
+        # Posts without an author are strangers to each other: linking them would make every
+        # anonymous post the "earlier post" of the next (and the parse quadratic).
+        for p in self.author_posts.get(post.author.lower(), []) if post.author else []:
             if p not in prior_ids and p != post.id:
                 prior_ids.append(p)
         prior = tuple((p, c) for p in prior_ids for c in self.claims_of.get(p, ()))
@@ -53,9 +55,10 @@ class ParseSession:
         self.parent_of[post.id] = post.in_reply_to
         self.precinct_of[post.id] = result.precinct
         self.claims_of[post.id] = result.claims
-        lst = self.author_posts.setdefault((post.author or "").lower(), [])
-        if post.id not in lst:
-            lst.append(post.id)
+        if post.author:
+            lst = self.author_posts.setdefault(post.author.lower(), [])
+            if post.id not in lst:
+                lst.append(post.id)
         return result
 
 

@@ -61,3 +61,18 @@ def test_unknown_election_is_a_handled_error():
     """Bad input: an unknown election exits 1 with a hint on stderr."""
     res, _ = _run([], "--election", "narnia-2020")
     assert res.exit_code == 1 and "narnia-2020" in res.stderr
+
+
+def test_posts_without_an_author_are_not_one_thread() -> None:
+    """Case: thousands of anonymous posts (a scraped tweet set without handles). They once all
+    counted as one author's earlier posts, so each parse scanned every earlier one (quadratic:
+    minutes for 9,000 posts) and a "correction" could reach an unrelated post."""
+    from shadowtally.cli.commands.parse import ParseSession, _load_parser, _post_from
+
+    session = ParseSession(_load_parser("iowa-2020", None))
+    session.parse(_post_from({"id": "a", "text": "Story County Ames 1-1 final alignment: Sanders 111, Warren 82"}))
+    assert session.context(_post_from({"id": "b", "text": "Correction: Sanders 112"})) is None
+    # With an author, the same two posts are one thread of earlier posts.
+    session.parse(_post_from({"id": "c", "author": "sec", "text": "Story County Ames 1-1 final: Sanders 111"}))
+    ctx = session.context(_post_from({"id": "d", "author": "sec", "text": "Correction: Sanders 112"}))
+    assert ctx is not None and [pid for pid, _ in ctx.prior] == ["c"]
