@@ -73,6 +73,19 @@ class Collector(Protocol):
         ...
 
 
+class StreamCollector(Protocol):
+    """A long-running consumer (the ``stream`` shape): it holds a connection open and stores
+    what arrives as it arrives, moving the source's cursor with each stored item."""
+
+    def stream(self, engine: Any, source_id: int, *, stop: Any, now: Clock) -> None:
+        """Consume until ``stop`` (a ``threading.Event``) is set or the connection ends.
+
+        Returns normally when the server closes; raises a :class:`CollectError` for a
+        failure worth recording. Either way the runner reconnects with backoff, and the
+        collector resumes from the stored cursor, so nothing is lost or stored twice."""
+        ...
+
+
 class CollectError(ShadowTallyError):
     """A pass over one source failed."""
 

@@ -110,6 +110,9 @@ def run_source(engine: Engine, source_id: int, collectors: Collectors, *, now: C
             if source is None:
                 return Outcome(source_id, f"source {source_id}", "error", "no such source")
             name = source_name(source)
+            spec = KINDS.get(source.kind)
+            if spec is not None and spec.shape == "stream":
+                return Outcome(source_id, name, "disabled", "a stream source is consumed only under `shadowtally run`")
             try:
                 result = collectors.for_kind(source.kind).collect(session, source, now=now)
             except Disabled as exc:
@@ -183,6 +186,8 @@ class JobContext:
     wanted: set[str] = field(default_factory=set)
     running: int = 0
     lock: threading.Lock = field(default_factory=threading.Lock)
+    streams: list[threading.Thread] = field(default_factory=list)
+    stop_streams: threading.Event = field(default_factory=threading.Event)
 
     def enter(self) -> None:
         with self.lock:
@@ -215,12 +220,17 @@ def unregister_context(ctx: JobContext) -> None:
 
 
 def stop_scheduler(ctx: JobContext, *, timeout: float = 60.0) -> None:
-    """Stop without deadlock: pause, let running passes finish, then shut down.
+    """Stop without deadlock: stop the stream consumers, pause, let running passes finish,
+    then shut down.
 
     APScheduler's ``shutdown(wait=True)`` holds its job-store lock while it waits for
     running jobs, and a pass asks the scheduler for its next run time under that same
     lock; so no pass may still be running when ``shutdown`` is called.
     """
+    ctx.stop_streams.set()
+    for thread in ctx.streams:
+        thread.join(timeout)
+    ctx.streams = []
     sched = ctx.scheduler
     if sched is None:
         return
@@ -323,6 +333,61 @@ def build_scheduler(ctx: JobContext, source_ids: Iterable[int], *,
     ctx.scheduler = sched
     ctx.wanted = wanted
     return sched
+
+
+# Reconnect delays of a stream consumer: doubling from 1 s to at most 60 s, reset after a
+# connection that lasted longer than the cap.
+STREAM_BACKOFF = (1.0, 60.0)
+
+
+def start_streams(ctx: JobContext, source_ids: Iterable[int], *, now: Clock = utcnow,
+                  backoff: tuple[float, float] = STREAM_BACKOFF) -> list[threading.Thread]:
+    """One consumer thread per streaming source (the ``stream`` shape); polled kinds are skipped.
+
+    Each runs its collector's :meth:`~collectors.base.StreamCollector.stream` until
+    :func:`stop_scheduler` sets ``ctx.stop_streams``, reconnecting with backoff whenever
+    it returns or fails, and records each failure in the source's health."""
+    with session_scope(ctx.engine) as session:
+        sources = [(s.id, s.kind, source_name(s)) for s in
+                   session.exec(select(Source).where(Source.id.in_(list(source_ids))))]  # type: ignore[union-attr]
+    ctx.stop_streams.clear()
+    started = []
+    for sid, kind, name in sources:
+        spec = KINDS.get(kind)
+        if spec is None or spec.shape != "stream":
+            continue
+        thread = threading.Thread(target=_consume, args=(ctx, sid, now, backoff), name=f"stream {name}", daemon=True)
+        thread.start()
+        started.append(thread)
+    ctx.streams.extend(started)
+    return started
+
+
+def _consume(ctx: JobContext, source_id: int, now: Clock, backoff: tuple[float, float]) -> None:
+    """The consumer loop of one streaming source: connect, consume, back off, reconnect."""
+    delay, cap = backoff
+    wait = delay
+    while not ctx.stop_streams.is_set():
+        started = time.monotonic()
+        try:
+            with session_scope(ctx.engine) as session:
+                source = session.get(Source, source_id)
+                kind = source.kind if source is not None else None
+            if kind is None:
+                return
+            collector = ctx.collectors.for_kind(kind)
+            collector.stream(ctx.engine, source_id, stop=ctx.stop_streams, now=now)  # type: ignore[attr-defined]
+        except Exception as exc:  # noqa: BLE001 - one broken stream must not end the others, or this one
+            log.warning("stream of source %s failed: %s", source_id, exc)
+            message = f"{type(exc).__name__}: {str(exc).splitlines()[0] if str(exc) else ''}"[:300]
+            with session_scope(ctx.engine) as session:
+                source = session.get(Source, source_id)
+                if source is not None:
+                    record_error(session, source, now=now(), message=message)
+        if time.monotonic() - started > cap:
+            wait = delay  # a long healthy connection: start the backoff again from the bottom
+        ctx.stop_streams.wait(wait)
+        wait = min(cap, wait * 2)
 
 
 def prune_jobs(ctx: JobContext) -> None:

@@ -21,7 +21,7 @@ from shadowtally.collectors.config import Config, SourceSpec
 from shadowtally.collectors.pipeline import Handoff, PostHook
 from shadowtally.collectors.scheduler import (
     Collectors, JobContext, Outcome, Settings, build_scheduler, context_key, prune_jobs, register_context, run_once,
-    stop_scheduler, sync_sources, unregister_context,
+    start_streams, stop_scheduler, sync_sources, unregister_context,
 )
 from shadowtally.parsers import Parser, build_pipeline
 from shadowtally.parsers.accounts import Account, norm_handle
@@ -106,9 +106,13 @@ class Runtime:
 
     def scheduler(self, source_ids: Iterable[int], *, scheduler: BaseScheduler | None = None,
                   reconcile_every: int = 60, persistent: bool = True) -> BaseScheduler:
-        """A scheduler with one job per polled source and the reconcile job, bound to this runtime."""
-        return build_scheduler(self.jobs, source_ids, scheduler=scheduler, reconcile_every=reconcile_every,
-                               persistent=persistent)
+        """A scheduler with one job per polled source and the reconcile job, bound to this runtime,
+        and one consumer thread per streaming source (started now; stopped by :meth:`stop`)."""
+        ids = list(source_ids)
+        sched = build_scheduler(self.jobs, ids, scheduler=scheduler, reconcile_every=reconcile_every,
+                                persistent=persistent)
+        start_streams(self.jobs, ids)
+        return sched
 
     def prune_jobs(self) -> None:
         prune_jobs(self.jobs)
