@@ -169,17 +169,17 @@ def _context(session: Session, post: Post, parser: Any | None = None) -> Any | N
 
 
 def math_findings(post: Post, claims: Iterable[Any]) -> list[FindingIn]:
-    """One finding per precinct whose accepted claims from ``post`` break the caucus math.
+    """One finding per precinct whose claims from ``post`` break the caucus math.
 
-    The claims stay in the tally (the post said those numbers); the finding says the
-    precinct's own numbers don't add up, which in 2020 marked the sheets the recanvass
-    changed. Subjects are ``post:<platform>:<external id>|<county>|<precinct>``, so a
+    The claims wait in review (a number that fails the math is never published
+    automatically); the finding says the precinct's own numbers don't add up, which in
+    2020 marked the sheets the recanvass changed. Subjects are ``post:<platform>:<external id>|<county>|<precinct>``, so a
     re-parse (an edit) resolves the findings of its earlier text (:func:`math_scope`)."""
     from shadowtally.parsers.plausibility import is_math_problem  # noqa: PLC0415 - the parser loads spaCy; only when used
 
     by_unit: dict[tuple[str, str], list[Any]] = {}
     for c in claims:
-        if c.status == "accepted" and c.county and c.precinct and any(is_math_problem(p) for p in c.problems):
+        if c.status != "rejected" and c.county and c.precinct and any(is_math_problem(p) for p in c.problems):
             by_unit.setdefault((c.county, c.precinct), []).append(c)
     out = []
     for (county, precinct), cs in sorted(by_unit.items()):

@@ -37,8 +37,10 @@ from shadowtally.parsers.accounts import Account, norm_handle
 from shadowtally.parsers.candidates import AliasIndex, FuzzyNames, build_alias_index, phrase_patterns
 from shadowtally.parsers.corrections import is_correction
 from shadowtally.parsers.counts import Atom, Facts, Pair, atoms_from, mask, pair_counts
-from shadowtally.parsers.plausibility import check_claim, check_rounds, is_math_problem
+from shadowtally.parsers.plausibility import check_claim, check_rounds
 from shadowtally.parsers.precincts import PrecinctIndex, PrecinctRef
+from shadowtally.parsers.positional import PositionalList, find_positional_lists
+from shadowtally.parsers.unit_search import UnitSearch
 from shadowtally.parsers.rounds import find_round_labels
 from shadowtally.reconcile.rulepacks import RulePack, get_pack
 
@@ -46,6 +48,8 @@ __all__ = ["PostInput", "ThreadContext", "ParsedClaim", "ParseResult", "Parser",
 
 ACCEPT_AT = 0.75
 _DIGIT = re.compile(r"\d")
+_SATELLITE = re.compile(r"\bsatellite", re.I)
+_BRACKET = re.compile(r"\(\s*([A-Za-z' ]{3,20}?)\s*(?:county|co\.?)?\s*\)", re.I)
 _MAY_NAME_PRECINCT = re.compile(r"county|\bco\.|precinct|satellite|ward|\bsite\b|township|\btwp\b|\bresults\b", re.I)
 _PRECINCT_WORDS = re.compile(r"\b(?:precincts?|caucus\w*|site|satellite|alignment|realignment|delegates?|our|my|we)\b", re.I)
 _COLUMN_HEADER = re.compile(r"\b(first|1st|final|2nd|delegates|sde)\s*/\s*(first|1st|final|2nd|delegates|sde)\b", re.I)
@@ -129,6 +133,7 @@ class Parser:
         self.aliases = build_alias_index(election)
         self.fuzzy = FuzzyNames(self.aliases)
         self.precincts = PrecinctIndex(election)
+        self.search = UnitSearch(election)
         self.nlp = _make_nlp(self.aliases)
         self.accounts: dict[str, Account] = dict(accounts or {})
         self._keep_tags = frozenset(a for a in self.aliases.by_alias if a[:1] in "@#")
@@ -188,14 +193,18 @@ class Parser:
         cands = [c for c in cands if c[0] not in county_heads]
         refs = [r for r in refs if not any(s < r.end and r.start < e for s, e, _, _ in cands)]
         labels = find_round_labels(text)
-        masked, facts = mask(text, keep_tags=self._keep_tags, extra_spans=[(r.start, r.end) for r in refs])
-        labels = [l for l in labels if not any(s <= l[0] < e for s, e in facts.total_spans)]
+        # Delegate lists by position ("Dels 3-2-1-1") are read apart, never paired with names.
+        plists = find_positional_lists(text, blocked=[(r.start, r.end) for r in refs])
+        masked, facts = mask(text, keep_tags=self._keep_tags,
+                             extra_spans=[(r.start, r.end) for r in refs] + [(pl.start, pl.end) for pl in plists])
+        labels = [l for l in labels if not any(s <= l[0] < e for s, e in facts.total_spans)
+                  and not any(pl.start <= l[0] < pl.end for pl in plists)]
         atoms = atoms_from(_MaskedDoc(doc, masked), cands, labels)
         atoms = self._fuzzy_slots(atoms)
         header = _COLUMN_HEADER.search(text)
         columns = (_COL_MAP[header.group(1).lower()], _COL_MAP[header.group(2).lower()]) if header else ("first", "final")
         pairs = pair_counts(atoms, columns=columns)
-        precinct, how, ambiguous = self._which_precinct(post, context, refs)
+        precinct, how, ambiguous = self._which_precinct(post, context, refs, counties)
         correcting = context is not None and bool(context.prior) and is_correction(text)
         agg = classify.aggregate_signal(text)
         if agg:
@@ -210,13 +219,27 @@ class Parser:
         if precinct is None and not refs and not correcting and not _PRECINCT_WORDS.search(text):
             return ParseResult("other", (), "numbers with no precinct or caucus context")
         claims = self._claims(post, context, text, pairs, labels, facts, precinct, how, ambiguous, refs)
-        return ParseResult("precinct_result", tuple(claims), "", precinct)
+        claims += self._positional_claims(text, plists, claims, precinct, how, ambiguous)
+        return ParseResult("precinct_result", tuple(self._check_math(claims, facts.attendance)), "", precinct)
 
     def _context_precinct(self, post: PostInput, context: ThreadContext | None, refs: Sequence[PrecinctRef]):
         p, _, _ = self._which_precinct(post, context, list(refs))
         return p
 
-    def _which_precinct(self, post: PostInput, context: ThreadContext | None, refs: list[PrecinctRef]):
+    def _which_precinct(self, post: PostInput, context: ThreadContext | None, refs: list[PrecinctRef],
+                        counties: list[str] = ()):
+        """The unit a post is about, how it was found, and whether another reading competes.
+
+        In order: the units it names; its thread's unit; its registered account's unit; and
+        last a scored search (:class:`parsers.unit_search.UnitSearch`) within the counties
+        the post names or hints and its account's county, or among satellite sites."""
+        acct = self.accounts.get(norm_handle(post.author or ""))
+        scope = list(counties)
+        if acct is not None and not acct.precinct:
+            scope.append(acct.county)
+            # A county-scope source writes about its own county: a unit of another county
+            # that an alias happened to match is not chosen.
+            refs = [r for r in refs if r.county == acct.county or r.county in self.precincts.satellite_counties]
         keys = list(dict.fromkeys((r.county, r.precinct) for r in refs))
         if keys:
             how = refs[0].how
@@ -225,10 +248,26 @@ class Parser:
             return keys[0], how, len(keys) > 1 or alt
         if context is not None and context.precinct is not None:
             return context.precinct, "thread", False
-        acct = self.accounts.get(norm_handle(post.author or ""))
-        if acct is not None:
+        if acct is not None and acct.precinct:
             return (acct.county, acct.precinct), "account", False
+        text = post.text or ""
+        scope += [c for c in self._bracketed_counties(text) if c not in scope]
+        districts = {d for d, _, _ in self.precincts.districts_named(text)}
+        # A named district limits the sites to its own; the sites outside any district stay.
+        allowed = (frozenset(districts | (self.precincts.satellite_counties - self.precincts.district_counties))
+                   if districts else None)
+        found, ambiguous = self.search.find(text, scope, satellites=bool(_SATELLITE.search(text)),
+                                            satellite_counties=allowed)
+        if found:
+            return found[0].unit.key, "search", False
+        if ambiguous:
+            return None, "search", True
         return None, "", False
+
+    def _bracketed_counties(self, text: str) -> list[str]:
+        """Counties written in brackets without the word County: "Athens twp (Ringgold)"."""
+        return [self.precincts.counties[m.group(1).lower()] for m in _BRACKET.finditer(text)
+                if m.group(1).lower() in self.precincts.counties]
 
     def _claims(self, post, context, text, pairs: list[Pair], labels, facts: Facts, precinct, how, ambiguous, refs):
         # Round of each pair: its unit, else the last label before it, else a label later in the line.
@@ -240,7 +279,11 @@ class Parser:
                 if before:
                     rnd = before[-1][2]
                 else:
-                    after = [l for l in labels if l[0] >= p.end and l[0] - p.end <= 60 and "\n" not in text[p.end:l[0]]]
+                    # A label after the numbers names them only when it has no numbers of its own
+                    # ("Pete 6, Bernie 5 final."), not when it heads the next list ("Biden 39.
+                    # Delegates Biden 4": the 39 is not a delegate count).
+                    after = [l for l in labels if l[0] >= p.end and l[0] - p.end <= 60 and "\n" not in text[p.end:l[0]]
+                             and not _heads_numbers(l, pairs, text)]
                     rnd = after[0][2] if after else "unknown"
             if rnd == "unknown" and self.election.single_round:
                 # A one-round election (a straw poll): a count can only be that round's.
@@ -291,7 +334,7 @@ class Parser:
             fz = min(p.fuzzy for p in plist)
             if fz < 1.0:
                 conf -= (1.0 - fz) * 0.8 + 0.05
-            conf -= {"thread": 0.05, "account": 0.03, "code": 0.02, "county+number": 0.02, "site": 0.02}.get(how, 0.0)
+            conf -= {"thread": 0.05, "account": 0.03, "code": 0.02, "county+number": 0.02, "site": 0.02, "search": 0.05}.get(how, 0.0)
             if c_precinct is None:
                 problems.append("no precinct")
                 county = name = None
@@ -301,8 +344,10 @@ class Parser:
                 attendance = facts.attendance
                 problems.extend(check_claim(c_round, counts, unit, attendance))
             conf = round(max(0.0, min(conf, 0.99)), 3)
-            blocking = [p for p in problems if not is_math_problem(p)]
-            status = "accepted" if not blocking and conf >= ACCEPT_AT else "review"
+            # Every problem holds the claim for a person, a caucus-math one included: the post
+            # may well say those numbers (an inconsistent sheet), but a number that fails the
+            # math is never published on the machine's word (the review desk decides).
+            status = "accepted" if not problems and conf >= ACCEPT_AT else "review"
             out_counts = {k: (int(v) if c_round != "sde" and float(v).is_integer() else v) for k, v in counts.items()}
             evidence = [(p.start, p.end, text[p.start:p.end]) for p in plist]
             evidence += [(r.start, r.end, r.text) for r in refs[:1]]
@@ -310,17 +355,68 @@ class Parser:
             rule = "+".join(rules) + (f"; precinct:{how}" if how else "") + ("; correction" if supersedes else "")
             claims.append(ParsedClaim(county, name, c_round, out_counts, status, conf, rule,
                                       tuple(sorted(set(evidence))), supersedes is not None, supersedes, tuple(problems)))
-        return self._check_math(claims, facts.attendance)
+        return claims
+
+    def _positional_claims(self, text: str, plists: list[PositionalList], claims: list[ParsedClaim],
+                           precinct: tuple[str, str] | None, how: str, ambiguous: bool) -> list[ParsedClaim]:
+        """Delegates claims from lists by position (:mod:`parsers.positional`).
+
+        With the order named in the post the reading is explicit; otherwise the groups are
+        taken in the order the post listed its last count, and the claim waits for a person.
+        A delegates claim the pairing also found for the unit makes both wait."""
+        out: list[ParsedClaim] = []
+        for pl in plists:
+            problems: list[str] = []
+            keys: list[str] | None = None
+            if pl.order_span is not None:
+                names = [n.strip().strip(".").lower() for n in text[pl.order_span[0]:pl.order_span[1]].split("/")]
+                resolved = [self.aliases.by_alias.get(n) for n in names]
+                if all(resolved) and len(set(resolved)) == len(resolved) == len(pl.values):
+                    keys = [k for k in resolved if k]
+            if keys is None:
+                counted = [c for c in claims if c.round in ("final", "first") and (c.county, c.precinct) ==
+                           (precinct or (None, None))]
+                base = next((c for c in reversed(counted) if c.round == "final"), counted[-1] if counted else None)
+                if base is None or len(base.counts) < len(pl.values):
+                    continue
+                keys = list(base.counts)[: len(pl.values)]
+                problems.append("delegates by position, mapped to the groups in the order the post listed them")
+            counts = {k: v for k, v in zip(keys, pl.values)}
+            hedge = classify.hedged(text)
+            if hedge:
+                problems.append(f"hedged: {hedge.group(0)!r}")
+            if ambiguous:
+                problems.append("several precincts named")
+            if precinct is None:
+                problems.append("no precinct")
+                county = name = None
+            else:
+                county, name = precinct
+                unit = self.election.precinct(county, name)
+                if unit is not None:
+                    problems.extend(check_claim("delegates", counts, unit, None))
+            if any(c.round == "delegates" and (c.county, c.precinct) == (county, name) for c in claims + out):
+                problems.append("two readings of the delegates")
+            conf = 0.9 - {"thread": 0.05, "account": 0.03, "search": 0.05}.get(how, 0.0)
+            status = "accepted" if not problems and conf >= ACCEPT_AT else "review"
+            evidence = ((pl.start, pl.end, text[pl.start:pl.end]),)
+            out.append(ParsedClaim(county, name, "delegates", counts, status, round(conf, 3), "positional-list"
+                                   + (f"; precinct:{how}" if how else ""), evidence, False, None, tuple(problems)))
+        if any("two readings of the delegates" in c.problems for c in out):
+            # Hold the pairing's delegates claim too: two readings of one round.
+            claims[:] = [replace(c, status="review", problems=c.problems + ("two readings of the delegates",))
+                         if c.round == "delegates" else c for c in claims]
+        return out
 
     def _check_math(self, claims: list[ParsedClaim], attendance: int | None) -> list[ParsedClaim]:
         """Caucus-math rules across the rounds one post gives for one precinct: if one fires,
         every claim of that precinct from this post carries it in ``problems`` (see
         :func:`parsers.plausibility.check_rounds` for what a partial post can decide).
 
-        The status stays what the reading earned: a post that states its precinct's
-        inconsistent sheet was read right (2020 had 139 such precincts at 100%, and they
-        are the ones the recanvass changed), so its numbers reach the tally and the math
-        problem travels with them as a finding (:func:`parsers.plausibility.is_math_problem`)."""
+        Those claims go to review: a post that states its precinct's inconsistent sheet may
+        be read right (2020 had 139 such precincts at 100%, the ones the recanvass changed),
+        but a number that fails the math waits for a person, and the math problem is filed
+        as a finding (:func:`parsers.plausibility.is_math_problem`)."""
         if self.pack is None or len(claims) < 2:
             return claims
         by_unit: dict[tuple[str, str], list[int]] = {}
@@ -344,10 +440,21 @@ class Parser:
             found = check_rounds(rounds, unit, attendance, self.pack)
             if not found:
                 continue
+            # Delegates adding up past what the unit elects (CM05) locate the fault in the
+            # delegates: no count can make them, so the counts stay as read and only the
+            # delegates (and SDE) wait. Any other rule implicates every round it compared.
+            over = any(f.startswith("CM05") for f in found)
             for i in idx:
                 c = out[i]
-                out[i] = replace(c, problems=c.problems + tuple(found))
+                if over and c.round not in ("delegates", "sde"):
+                    continue
+                out[i] = replace(c, problems=c.problems + tuple(found), status="review")
         return out
+
+
+def _heads_numbers(label: tuple[int, int, str], pairs: list[Pair], text: str) -> bool:
+    """Whether counts follow ``label`` on its line (it heads a list of its own)."""
+    return any(q.num_start >= label[1] and "\n" not in text[label[1]:q.num_start] for q in pairs)
 
 
 class _MaskedDoc:

@@ -30,7 +30,8 @@ def norm_handle(handle: str) -> str:
 def load_accounts(text: str, election: Election) -> tuple[dict[str, Account], list[str]]:
     """Parse ``handle,county,precinct,role`` CSV text. Returns (accounts, problems).
 
-    Rows naming an unknown precinct are skipped and reported, never guessed.
+    Rows naming an unknown precinct are skipped and reported, never guessed. A row with
+    an empty precinct registers a county-scope source (``Account.precinct == ""``).
     """
     reader = csv.DictReader(io.StringIO(text))
     missing = {"handle", "county", "precinct"} - set(reader.fieldnames or ())
@@ -45,7 +46,13 @@ def load_accounts(text: str, election: Election) -> tuple[dict[str, Account], li
         if not handle:
             problems.append(f"line {lineno}: empty handle")
             continue
-        if election.precinct(county, precinct) is None:
+        if not precinct:
+            # A county-scope source (a county party, a local paper): its posts' units are
+            # looked for in its county; it names no unit itself.
+            if county not in election.counties:
+                problems.append(f"line {lineno}: unknown county {county!r} for @{handle}")
+                continue
+        elif election.precinct(county, precinct) is None:
             problems.append(f"line {lineno}: unknown precinct {county!r} / {precinct!r} for @{handle}")
             continue
         out[handle] = Account(handle, county, precinct, (row.get("role") or "other").strip() or "other")

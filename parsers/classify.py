@@ -44,9 +44,23 @@ _OTHER_PARTY = {
                              r"|realignment|viability|viable)\b", re.I),
 }
 
+# Words that make a post's numbers second-hand or uncertain. One anywhere in a post holds
+# every claim in it: "I think it was Warren 55 and Pete 48 … don't quote me" hedges both.
 _HEDGE = re.compile(
-    r"\b(?:should\s+(?:be|have|get)|there'?s\s+talk|talk\s+that|i\s+heard|heard\s+that|rumou?r(?:s|ed)?|unconfirmed"
-    r"|hypothetical\w*|for\s+example|e\.g\.|if\s+(?:we|they|the)\b|would\s+(?:be|get|have)|could\s+(?:be|get)|might)\b", re.I)
+    r"\b(?:should\s+(?:be|have|get)|there'?s\s+talk|talk\s+that|i\s+heard|heard\s+that|hearing\s+that|i'?m\s+hearing"
+    r"|rumou?r(?:s|ed)?|unconfirmed|not\s+(?:yet\s+)?confirmed|hypothetical\w*|for\s+example|e\.g\."
+    r"|if\s+(?:we|they|the)\b|would\s+(?:be|get|have)|could\s+(?:be|get)|might"
+    r"|i\s+think|i\s+believe|i\s+guess|pretty\s+sure|not\s+(?:100\s*%\s+)?sure|don'?t\s+quote|do\s+not\s+quote"
+    r"|if\s+i\s+(?:counted|heard|remember)|iirc|afaik|i\s+may\s+be\s+wrong|could\s+be\s+wrong|take\s+with"
+    r"|grain\s+of\s+salt|second-?hand|supposedly|apparently|reportedly|allegedly|word\s+is|sounds\s+like"
+    r"|(?:a\s+)?friend\s+(?:says|said|texted|told)|told\s+me|texted\s+me|someone\s+(?:says|said)|unofficially"
+    r"|rough(?:ly)?\s+count|ballpark|probably|maybe|guessing|if\s+memory\s+serves|from\s+memory"
+    r"|heard|miscount\w*|not\s+(?:yet\s+)?verified|unverified|per\s+a\s+(?:reader|friend|source|neighbou?r|text)"
+    r"|(?:can|could)\s+(?:anyone|someone|somebody)\s+confirm|anyone\s+(?:there|confirm\w*)|from\s+a\s+text"
+    r"|my\s+(?:mom|mum|dad|friend|wife|husband|sister|brother|cousin|neighbou?r|aunt|uncle)\b(?=.{0,40}\b(?:says|said|texted|told|who\s+was))"
+    r"|someone\s+in\s+the\s+comments|in\s+the\s+comments\s+says)\b"
+    # A count asked about rather than stated: "… Warren 22?"
+    r"|\d\s*\?", re.I)
 
 
 def aggregate_signal(text: str) -> re.Match[str] | None:

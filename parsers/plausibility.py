@@ -1,6 +1,5 @@
-"""Plausibility checks of a claim against its precinct. A failed check makes the claim
-``review``, except a caucus-math problem (:func:`is_math_problem`), which is kept with
-the claim and reported as a finding. Per-claim extra checks plug in through :data:`EXTRA_CHECKS` or
+"""Plausibility checks of a claim against its precinct. Any failed check makes the claim
+``review``; a caucus-math problem (:func:`is_math_problem`) is also reported as a finding. Per-claim extra checks plug in through :data:`EXTRA_CHECKS` or
 :func:`register_check`; the caucus-math rules of :mod:`reconcile.rules`, which need
 several rounds of one precinct at once, run through :func:`check_rounds`.
 
@@ -49,10 +48,14 @@ from shadowtally.reconcile.types import Alignment, Result
 __all__ = ["Check", "EXTRA_CHECKS", "check_claim", "check_rounds", "is_math_problem", "register_check", "PEOPLE_PER_DELEGATE_MAX",
            "MATH_RULES_FULL", "MATH_RULES_ORDER_ONLY"]
 
-# The 2020 release peaks at 156 first-alignment caucusgoers per county delegate
-# (University Heights); twice that is a generous attendance bound.
+# Caucusgoers per county delegate in the certified 2020 release: median 10, 99th percentile
+# 65, maximum 156 (University Heights). Twice the maximum is impossible; beyond the usual
+# bound (80 per delegate, and at least 150 people: 2 of 1,760 units in 2020, Huxley and
+# University Heights) a count is possible but waits for a person.
 PEOPLE_PER_DELEGATE_MAX = 320
+PEOPLE_PER_DELEGATE_USUAL = 80
 ABSOLUTE_PEOPLE_MIN_BOUND = 300
+USUAL_PEOPLE_MIN_BOUND = 150
 # The 2020 releases hold SDE sums up to 3x a unit's SDE (Huxley, West Lucas Township), and
 # one of 7x (Elk Run Heights); a post at most 3x over is the over-award, beyond it a misreading.
 SDE_OVERAWARD_MAX = 3.0
@@ -80,8 +83,12 @@ def check_claim(round_: str, counts: Mapping[str, float], precinct: Precinct, at
         bound = max(ABSOLUTE_PEOPLE_MIN_BOUND, PEOPLE_PER_DELEGATE_MAX * max(precinct.delegates, 1))
         if attendance is not None:
             bound = min(bound, attendance)
+        usual = max(USUAL_PEOPLE_MIN_BOUND, PEOPLE_PER_DELEGATE_USUAL * max(precinct.delegates, 1))
         if total > bound:
             problems.append(f"total {total:g} exceeds attendance bound {bound}")
+        elif total > usual:
+            problems.append(f"total {total:g} is more people than any but a few units held "
+                            f"({PEOPLE_PER_DELEGATE_USUAL} per delegate)")
     elif round_ == "delegates":
         if any(v > precinct.delegates for v in values):
             problems.append(f"a group has more than the precinct's {precinct.delegates} delegates")
@@ -106,8 +113,8 @@ def check_claim(round_: str, counts: Mapping[str, float], precinct: Precinct, at
 def is_math_problem(problem: str) -> bool:
     """Whether a claim problem is the caucus math disagreeing with what the post states
     (a CM rule, or delegates or SDE adding up to more than the unit elects), as opposed to a
-    doubt about the reading (no precinct, no round, hedged, absurd numbers). A math
-    problem does not hold a claim back: the post said it, and the tally flags it."""
+    doubt about the reading (no precinct, no round, hedged, absurd numbers). Both hold a
+    claim for review; a math problem is also filed as a finding about the unit."""
     return problem[:2] == "CM" or problem.startswith(("delegates sum ", "SDE sum "))
 
 

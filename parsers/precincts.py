@@ -93,7 +93,9 @@ def _unit_aliases(p: Precinct, naming: UnitNaming) -> list[tuple[str, str]]:
     if stripped != name:
         out.append((normalize(stripped, naming), "alias"))
     m = _ORDINAL_WORD.search(name)
-    if m:
+    # Only with a city before it: Grinnell's "4TH WARD - 09.09GR" alone would give "ward 4",
+    # a statewide alias that read "Waverly Ward 4" (Bremer) as Grinnell's 4th ward.
+    if m and name[: m.start()].strip():
         city = name[: m.start()].strip()
         out.append((normalize(f"{city} {m.group(1)}", naming), "alias"))
         out.append((normalize(f"{city} ward {m.group(1)}", naming), "alias"))
@@ -254,6 +256,13 @@ class PrecinctIndex:
                     break
         return out
 
+    def districts_named(self, text: str) -> list[tuple[str, int, int]]:
+        """The satellite pseudo-counties of districts the text names ("CD2 satellite")."""
+        return [(d, s, e) for d, s, e in
+                ((self.naming.satellite_district.format(n=m.group(1)), m.start(), m.end())
+                 for m in (self._district.finditer(text) if self._district is not None else ()))
+                if d in self.district_counties]
+
     def counties_named(self, text: str) -> list[tuple[str, int, int]]:
         """Counties named as counties ("Keokuk County", "Story Co.")."""
         return [(self.counties[m.group(1).lower()], m.start(), m.end()) for m in self._county_re.finditer(text)]
@@ -353,10 +362,7 @@ class PrecinctIndex:
         counties = self.counties_named(text)
         county_names = [c for c, _, _ in counties]
         # "CD2 satellite": the district's number is part of the site mention, never a count.
-        districts = [(d, s, e) for d, s, e in
-                     ((self.naming.satellite_district.format(n=m.group(1)), m.start(), m.end())
-                      for m in (self._district.finditer(text) if self._district is not None else ()))
-                     if d in self.district_counties]
+        districts = self.districts_named(text)
         toks = _spanned_tokens(text, self.naming)
         # The words of "Linn County" never start a precinct name themselves.
         blocked = list(blocked) + [(cs, ce) for _, cs, ce in counties] + [(ds, de) for _, ds, de in districts]

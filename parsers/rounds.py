@@ -12,7 +12,10 @@ _R = [
               r"|alignment\s*(?:#\s*)?1\b|round\s*(?:#\s*)?1\b|\bR1\b"),
     ("final", r"(?:final|second|2nd|last)[\s-]+(?:alignment|align|round|expression|vote|count|ballot|tally)s?"
               r"|(?:after\s+)?re-?alignment|alignment\s*(?:#\s*)?2\b|round\s*(?:#\s*)?2\b|\bR2\b"
-              r"|\bfinals?\b(?=\s*(?:[:\-–—\n]|results?\b|numbers?\b|counts?\b|tally\b))"),
+              r"|\bfinals?\b(?=\s*(?:[:\-–—\n]|results?\b|numbers?\b|counts?\b|tally\b))"
+              # "after realigning it's Biden 39", "realigned → final Warren 8", "… in the final", "in the end"
+              r"|after\s+realign(?:ing|ed)?\b|\brealigned\b|\bin\s+the\s+(?:final|end)\b|\bended\s+(?:up\s+)?(?:with|at)\b"
+              r"|\bfinal\b(?=\s+(?:(?:was|is|it'?s)\s+)?[A-Za-z]+\s*[:\-–—]?\s*\d)"),
     ("first", r"\bfirst\b(?=\s*[:\-–—\n])|\b1st\b(?=\s*[:\-–—\n])"),
     ("sde", r"\bSDEs?\b|state\s+delegate\s+equivalents?"),
     ("delegates", r"(?:county\s+)?(?:convention\s+)?delegates?\b|\bdels\b|\bCDs\b"),

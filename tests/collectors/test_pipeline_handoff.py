@@ -71,12 +71,13 @@ def test_reply_to_a_head_naming_no_precinct_stays_in_review(loaded: Engine) -> N
 
 
 def test_inconsistent_sheet_is_kept_with_a_finding_that_an_edit_resolves(loaded: Engine) -> None:
-    """Caucus math: a post whose numbers break a CM rule keeps its accepted claims (it was read right) and files
-    one open 'post_caucus_math' finding with the post's URL; an edit with consistent numbers resolves it."""
+    """Caucus math: a post whose numbers break a CM rule keeps its claims, held for review (never published on
+    the machine's word), and files one open 'post_caucus_math' finding with the post's URL; an edit with
+    consistent numbers resolves it and its claims are accepted."""
     _post(loaded, "300", INCONSISTENT, 0)
     claims = _claims(loaded, "300")
     assert {c.round for c in claims} == {"first", "final", "delegates"}
-    assert {c.status for c in claims} == {"accepted"}
+    assert {c.status for c in claims} == {"review"}
     with session_scope(loaded) as s:
         (f,) = s.exec(select(Finding).where(Finding.rule == "post_caucus_math")).all()
         assert (f.county, f.precinct, f.resolved) == ("Delaware", "Richland/Coffins Grove", False)
@@ -87,6 +88,7 @@ def test_inconsistent_sheet_is_kept_with_a_finding_that_an_edit_resolves(loaded:
     with session_scope(loaded) as s:
         (f,) = s.exec(select(Finding).where(Finding.rule == "post_caucus_math")).all()
         assert f.resolved
+    assert {c.status for c in _claims(loaded, "300")} == {"accepted"}
 
 
 def test_numbered_feed_posts_continue_their_authors_thread(loaded: Engine) -> None:

@@ -148,11 +148,12 @@ def test_absurd_numbers_go_to_review(parser):
     assert any("more than the precinct's 6" in p for p in r.claims[0].problems)
 
 
-def test_delegates_over_the_total_are_kept_with_the_problem(parser):
-    """Plausibility (inconsistent, not absurd): delegates adding up past D happen on real sheets (Dubuque_31
-    reported 12 with D = 11 at 100%), so the claim is accepted as said and carries the problem."""
+def test_delegates_over_the_total_wait_for_a_person_with_the_problem(parser):
+    """Policy (failed math is never published automatically): delegates adding up past D happen on real
+    sheets (Dubuque_31 reported 12 with D = 11 at 100%), so the claim keeps the numbers as said and the
+    problem, and goes to review instead of the tally."""
     r = one(parser, "Ames 1-1 delegates: Sanders 5, Warren 4")  # Ames 1-1 has D = 6
-    assert r.claims[0].status == "accepted"
+    assert r.claims[0].status == "review"
     assert "delegates sum 9 > D=6" in r.claims[0].problems
 
 

@@ -32,13 +32,13 @@ def test_seed_post_is_not_decidable_from_the_post(parser):
 
 def test_seed_numbers_with_stated_head_count_carry_cm06(parser):
     """Decidable case: the same numbers with the head count stated as their total (240, the whole room,
-    all viable) give 3/2/1, not 2/2/2, so both claims carry CM06. They stay accepted (the post was read
-    right; its numbers break the math), at the reading's confidence, and the pipeline files a finding."""
+    all viable) give 3/2/1, not 2/2/2, so both claims carry CM06. They go to review (the post may be read
+    right, but its numbers break the math), at the reading's confidence, and the pipeline files a finding."""
     text = SEED.replace("We have 6 delegates", "We have 6 delegates and 240 attendees")
     got = _claims(parser, text)
     assert set(got) == {"first", "delegates"}
     for c in got.values():
-        assert c.status == "accepted"
+        assert c.status == "review"
         assert any(p.startswith("CM06:") for p in c.problems), c.problems
         assert c.confidence >= ACCEPT_AT
         assert c.evidence and c.rule
@@ -111,23 +111,24 @@ def test_coin_toss_outcome_is_accepted(parser, delegates):
 
 def test_impossible_allocation_with_final_is_flagged(parser):
     """Full post with a final alignment: 5 of at least 36 people is below viability for any T, yet got
-    delegates (CM04). The claims keep the problem (a math problem, not a reading one) and stay accepted."""
+    delegates (CM04). The claims keep the problem (a math problem, not a reading one) and go to review."""
     text = ("Delaware County Richland/Coffins Grove results. 1st alignment: biden 12, Klobuchar 8, Warren 7, Buttigieg 5 | "
             "Final: Biden 12, Klobuchar 9, Warren 9, Buttigieg 5, Sanders 1 | Delegates: Biden 3, Buttigieg 2, Klobuchar 2, Warren 2")
     got = _claims(parser, text)
     assert set(got) == {"first", "final", "delegates"}
     for c in got.values():
-        assert c.status == "accepted" and any(p.startswith("CM04:") for p in c.problems)
+        assert c.status == "review" and any(p.startswith("CM04:") for p in c.problems)
         assert all(is_math_problem(p) for p in c.problems), c.problems
 
 
-def test_sde_over_the_unit_by_an_overaward_is_accepted_and_flagged(parser):
+def test_sde_over_the_unit_by_an_overaward_waits_with_the_math_problem(parser):
     """Case: absurd numbers vs the party's own over-award. Dubuque_31 (SDE 2.93) got 12 delegates for D=11 in the
-    100% release; a chair posting those SDE (sum 3.2) is what the post said: accepted, with the math problem."""
+    100% release; a chair posting those SDE (sum 3.2) is read as said, but it fails the math: review, with
+    only the math problem (not a reading doubt)."""
     text = ("Official results Dubuque_31 (Dubuque Co.): SDE Pete 1.0667, Joe 0.8, Elizabeth 0.8, Amy 0.5333. "
             "County delegates: Buttigieg 4, Biden 3, Warren 3, Klobuchar 2")
     got = _claims(parser, text)
-    assert got["sde"].status == "accepted" and got["sde"].counts["Buttigieg"] == 1.0667
+    assert got["sde"].status == "review" and got["sde"].counts["Buttigieg"] == 1.0667
     assert got["sde"].problems and all(is_math_problem(p) for p in got["sde"].problems), got["sde"].problems
 
 

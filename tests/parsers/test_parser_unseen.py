@@ -1,0 +1,112 @@
+"""What the first blind batch showed, one kind per test (tests/data/parsers/blind/batch1).
+
+Each case was written here in the batch's spirit, not copied from it. Cases: a hedge
+anywhere holds the whole post; failed caucus math waits for a person (and only the
+delegates when they add up past what the unit elects); a count far beyond a unit's usual
+attendance waits; a label after the numbers names them only when it heads no list of its
+own; delegates by position; county-scope accounts; units found by their words (Roman and
+word numerals, a county in brackets, satellites by host and town); a city-less ordinal
+ward is no statewide alias.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from shadowtally.parsers import PostInput, build_pipeline
+from shadowtally.parsers.accounts import load_accounts
+
+
+def parse(parser, text: str, author: str = ""):
+    return parser.parse(PostInput(id="t", text=text, author=author), None)
+
+
+def by_round(result) -> dict:
+    return {c.round: c for c in result.claims}
+
+
+@pytest.mark.parametrize("text", [
+    "I think it was Warren 55 and Pete 48 at Ames 1-1 final alignment. Delegates Warren 3, Pete 3. don't quote me",
+    "Heard Ames 1-1 final alignment went Warren 55, Pete 48?",
+    "Ames 1-1 final alignment per a reader, not yet verified: Warren 55, Pete 48",
+    "Ames 1-1 final alignment: Warren 55, Pete 48 (I may have miscounted)",
+])
+def test_a_hedge_anywhere_holds_every_claim(parser, text):
+    r = parse(parser, text)
+    assert r.claims and all(c.status == "review" for c in r.claims), [(c.round, c.status) for c in r.claims]
+
+
+def test_delegates_past_the_unit_wait_and_the_counts_stay(parser):
+    """CM05 locates the fault in the delegates: Ames 1-1 elects 6."""
+    r = by_round(parse(parser, "Ames 1-1 final alignment: Sanders 111, Warren 82, Buttigieg 47. "
+                               "Delegates: Sanders 4, Warren 3, Buttigieg 2"))
+    assert r["delegates"].status == "review" and r["final"].status == "accepted"
+
+
+def test_counts_far_past_usual_attendance_wait(parser):
+    """Ames 1-1 elects 6 county delegates: 2,000 people would be 330 per delegate."""
+    r = parse(parser, "Ames 1-1 final alignment: Sanders 900, Warren 700, Buttigieg 400")
+    assert r.claims and all(c.status == "review" for c in r.claims)
+
+
+def test_a_label_that_heads_its_own_list_does_not_name_the_numbers_before_it(parser):
+    r = by_round(parse(parser, "Ames 1-1: Sanders 39, Warren 34. Delegates Sanders 4, Warren 2."))
+    assert r["delegates"].counts == {"Sanders": 4, "Warren": 2}
+    assert "unknown" in r and r["unknown"].counts == {"Sanders": 39, "Warren": 34}
+    assert r["unknown"].status == "review"
+
+
+def test_a_trailing_label_names_the_numbers(parser):
+    r = by_round(parse(parser, "Ames 1-1: Pete 20, Bernie 14, Liz 13 in the final"))
+    assert r["final"].counts == {"Buttigieg": 20, "Sanders": 14, "Warren": 13}
+
+
+def test_delegates_by_position_with_the_order_named_are_read(parser):
+    r = by_round(parse(parser, "Ames 1-1 final: Bernie 40, Liz 35, Pete 30. Dels 2/2/2 (Bernie/Liz/Pete)"))
+    assert r["delegates"].counts == {"Sanders": 2, "Warren": 2, "Buttigieg": 2}
+    assert r["final"].counts == {"Sanders": 40, "Warren": 35, "Buttigieg": 30}
+
+
+def test_delegates_by_position_without_the_order_wait_and_never_shift(parser):
+    """The order is inferred from the final list: a person checks it. The list's numbers never become counts."""
+    r = by_round(parse(parser, "Ames 1-1 final: Bernie 40, Liz 35, Pete 30. Delegates 3-2-1"))
+    assert r["final"].counts == {"Sanders": 40, "Warren": 35, "Buttigieg": 30}
+    assert r["delegates"].counts == {"Sanders": 3, "Warren": 2, "Buttigieg": 1} and r["delegates"].status == "review"
+
+
+def test_thread_numbering_is_no_delegate_list(parser):
+    r = by_round(parse(parser, "3/3 Ames 1-1 Delegates: buttigieg 2, klobuchar 2, sanders 2"))
+    assert r["delegates"].counts == {"Buttigieg": 2, "Klobuchar": 2, "Sanders": 2}
+
+
+def test_county_scope_account_resolves_its_own_units(election):
+    accounts, problems = load_accounts("handle,county,precinct,role\nosceoladems,Osceola,,chair\n", election)
+    assert problems == [] and accounts["osceoladems"].precinct == ""
+    p = build_pipeline(election, accounts)
+    r = parse(p, "Melvin precinct final: Amy 2, Bernie 2", author="@osceoladems")
+    assert {(c.county, c.precinct) for c in r.claims} == {("Osceola", "Melvin Precinct 0400")}
+    # The same words from an unregistered author name no unit: nothing is guessed statewide.
+    assert {c.precinct for c in parse(p, "Melvin precinct final: Amy 2, Bernie 2").claims} == {None}
+
+
+@pytest.mark.parametrize("text,unit", [
+    ("Waverly Ward 4 (Bremer Co.) final: Pete 51, Biden 31", ("Bremer", "WAVERLY WARD IV")),
+    ("New Hampton Ward Three (Chickasaw County) final: Biden 10, Pete 10", ("Chickasaw", "City of New Hampton Ward Three")),
+    ("Athens twp (Ringgold) final alignment: Biden 3, Pete 3, Amy 3", ("Ringgold", "Athens")),
+    ("Meth-Wick satellite caucus in Cedar Rapids, final: Biden 26, Amy 24", ("CD1 Satellite", "Cedar Rapids, IA - The Meth-Wick Community")),
+    ("Glasgow satellite final: Bernie 9, Liz 6", ("Out of State Satellite", "Glasgow, Scotland - Home of Colyn Burbank")),
+])
+def test_units_found_by_their_words(parser, text, unit):
+    r = parse(parser, text)
+    assert {(c.county, c.precinct) for c in r.claims} == {unit}
+
+
+def test_waverly_ward_4_is_not_grinnells_4th_ward(parser):
+    """"ward 4" was a statewide alias of Grinnell's "4TH WARD - 09.09GR" (no city before the ordinal)."""
+    r = parse(parser, "Waverly Ward 4 final: Pete 51, Biden 31")
+    assert all(c.precinct != "4TH WARD - 09.09GR" for c in r.claims)
+
+
+def test_a_named_district_limits_the_satellite_search(parser):
+    r = parse(parser, "CD2 satellite at Wesley Acres final alignment: Biden 23, Klobuchar 20")
+    assert all(c.precinct != "Des Moines, IA - Wesley Acres" for c in r.claims)
