@@ -48,6 +48,9 @@ __all__ = ["PostInput", "ThreadContext", "ParsedClaim", "ParseResult", "Parser",
 
 ACCEPT_AT = 0.75
 _DIGIT = re.compile(r"\d")
+_PEOPLE_AFTER = re.compile(r"\s*(?:people|persons|attendees|caucus-?goers|voters|folks|supporters|of\s+us|iowans)\b", re.I)
+# Lines that each start with their own unit ("Ward 2 — …", "Precinct 39: …"): several units in one post.
+_UNIT_LINE = re.compile(r"^\s*[-•*]?\s*(?:ward|precinct|pct|prec|w|p)\.?\s*#?\s*\d+\b", re.I | re.M)
 _SATELLITE = re.compile(r"\bsatellite", re.I)
 _BRACKET = re.compile(r"\(\s*([A-Za-z' ]{3,20}?)\s*(?:county|co\.?)?\s*\)", re.I)
 _MAY_NAME_PRECINCT = re.compile(r"county|\bco\.|precinct|satellite|ward|\bsite\b|township|\btwp\b|\bresults\b", re.I)
@@ -192,6 +195,8 @@ class Parser:
         county_heads = {r.start for r in refs if r.how == "county+name"}
         cands = [c for c in cands if c[0] not in county_heads]
         refs = [r for r in refs if not any(s < r.end and r.start < e for s, e, _, _ in cands)]
+        # "Cedar Rapids: 43 people": a number that counts people ends no unit name.
+        refs = [r for r in refs if not _PEOPLE_AFTER.match(text, r.end)]
         labels = find_round_labels(text)
         # Delegate lists by position ("Dels 3-2-1-1") are read apart, never paired with names.
         plists = find_positional_lists(text, blocked=[(r.start, r.end) for r in refs])
@@ -205,6 +210,8 @@ class Parser:
         columns = (_COL_MAP[header.group(1).lower()], _COL_MAP[header.group(2).lower()]) if header else ("first", "final")
         pairs = pair_counts(atoms, columns=columns)
         precinct, how, ambiguous = self._which_precinct(post, context, refs, counties)
+        if len(_UNIT_LINE.findall(text)) >= 2:
+            ambiguous = True  # one unit per line: the numbers of several units, never merged into one claim
         correcting = context is not None and bool(context.prior) and is_correction(text)
         agg = classify.aggregate_signal(text)
         if agg:

@@ -57,6 +57,12 @@ _DISTRICT = re.compile(r"\bCD\s?-?\s?\d\b|\bcongressional\s+district\s*#?\s*\d+\
 _ORDINAL = re.compile(r"\b\d+(?:st|nd|rd|th)\b", re.I)
 _NUMBERING = re.compile(r"(?m)^\s*\(?\d{1,2}[).](?=\s)|\b\d{1,2}/(?!\d)|\(\d{1,2}/\d{1,2}\)|\A\s*\d{1,2}/\d{1,2}\b")
 _LONG = re.compile(r"\d{6,}")
+# People moving between groups, and shortfalls: numbers about votes, never votes themselves.
+# "40 Biden people walked over", "13 Steyer folks joined Warren", "31 short of viability".
+_MOVERS = re.compile(
+    r"(?<![\d.])(\d+)\s+(?:[A-Za-z']+\s+){0,2}?(?:people|folks|supporters|voters|backers|members|of\s+them)?\s*"
+    r"(?:walked|moved|went|came|joined|switched|left|defected|migrated|headed|jumped|drifted|flipped)\b"
+    r"|(?<![\d.])(\d+)\s+(?:people\s+)?(?:short|shy)\b", re.I)
 _ATTEND = re.compile(
     r"(?<![\d.,])(\d[\d,]*)\s+(?:total\s+)?(?:people|persons|voters|attendees|caucus[-\s]?goers|caucusers|participants|registered|"
     r"signed\s+in|showed\s+up|in\s+attendance|in\s+the\s+room|present|folks\s+(?:showed|came|attended))\b"
@@ -100,6 +106,9 @@ def mask(text: str, *, keep_tags: frozenset[str], extra_spans: list[tuple[int, i
     for rx in (_TIME, _DATE, _MONEY, _LONG, _NUMBERING, _YEAR):
         for m in rx.finditer(text):
             _blank(chars, m.start(), m.end())
+    for m in _MOVERS.finditer(text):
+        g = 1 if m.group(1) else 2
+        _blank(chars, m.start(g), m.end(g))
     for m in _ATTEND.finditer(text):
         g = 1 if m.group(1) else 2
         try:

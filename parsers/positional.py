@@ -24,6 +24,8 @@ _DELS = r"(?:county\s+)?(?:del(?:egate)?s?|CDs)\b\.?"
 _BEFORE = re.compile(rf"\b{_DELS}\s*(?:[:=]|were|are|went|split|go)?\s*(?:\n\s*)?\(?({_LIST})\)?", re.I)
 # "3-2-1 delegates", "(5 / 4 / 3 / 2) delegates"
 _AFTER = re.compile(rf"\(?({_LIST})\)?\s+{_DELS}", re.I)
+# "3/1/1 Pete/Warren/Biden": a slash list with its order named right after it
+_NAMED = re.compile(rf"(?<![\w/])({_N}(?:\s*/\s*{_N}){{1,9}})(?=\s*\(?\s*[A-Za-z'.]+(?:\s*/\s*[A-Za-z'.]+){{1,9}})")
 # "→ 3/2/1/1", "-> 8/5/5/4" (slashes or dashes after an arrow)
 _ARROW = re.compile(rf"(?:→|->|=>)\s*\(?({_N}(?:\s*[-/]\s*{_N}){{1,9}})\)?(?![\d.])")
 _LABEL_COLON = re.compile(r"\s*:")
@@ -44,7 +46,7 @@ def find_positional_lists(text: str, blocked: list[tuple[int, int]] = ()) -> lis
     """Every delegate list in ``text`` (not overlapping ``blocked`` spans such as unit names)."""
     out: list[PositionalList] = []
     taken: list[tuple[int, int]] = list(blocked)
-    for rx in (_BEFORE, _AFTER, _ARROW):
+    for rx in (_BEFORE, _AFTER, _ARROW, _NAMED):
         for m in rx.finditer(text):
             s, e = m.span(1)
             if any(a < e and s < b for a, b in taken):
@@ -65,6 +67,8 @@ def find_positional_lists(text: str, blocked: list[tuple[int, int]] = ()) -> lis
             if order and "/" in order.group(1):
                 order_span = order.span(1)
                 end = order.end()
+            elif rx is _NAMED:
+                continue  # named order required for a bare slash list
             out.append(PositionalList(values, m.start(), end, order_span))
             taken.append((m.start(), end))
     return sorted(out, key=lambda p: p.start)

@@ -23,6 +23,9 @@ __all__ = ["PrecinctIndex", "PrecinctRef", "normalize"]
 # election's naming conventions (UnitNaming.filler_words).
 _FILLER = frozenset({"precinct", "precint", "pct", "prec", "no", "number", "num"})
 _NO_NAMING = UnitNaming()
+# Words that say what kind of unit a name is, not which one.
+_KIND_WORDS = frozenset({"ward", "w", "p", "pct", "precinct", "district", "dist", "twp", "township", "city", "corp",
+                         "of", "the", "east", "west", "north", "south", "ne", "nw", "se", "sw", "n", "s", "e"})
 _SPLIT = re.compile(r"[A-Za-z]+|\d+")
 _ORD = re.compile(r"^(\d+)(?:st|nd|rd|th)$")
 _ORDINAL_SUFFIXES = frozenset({"st", "nd", "rd", "th"})
@@ -218,7 +221,10 @@ class PrecinctIndex:
             distinctive = (any(t.isdigit() for t in toks) and len(toks) >= 2) or len(toks) >= 3
             # Satellite site names ("Southside YMCA") are distinctive from two words.
             distinctive = distinctive or (len(toks) >= 2 and all(self._how.get((alias, k)) == "site" for k in keys))
-            if len(keys) == 1 and distinctive and len(alias) >= 4:
+            # A name of generic words and numbers only ("ward 1" of "WARD1 PILOT GROVE", "pct 2")
+            # says which ward, never which town: it needs a county in the post.
+            named = any(not t.isdigit() and t not in _KIND_WORDS for t in toks)
+            if len(keys) == 1 and distinctive and named and len(alias) >= 4:
                 self._statewide[alias] = next(iter(keys))
         # A county name *without* "County" followed by a precinct word and a number
         # ("Des Moines PCT 3", "Madison precinct 1"): a reading of the county's own unit,

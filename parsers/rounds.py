@@ -11,7 +11,9 @@ _R = [
     ("first", r"(?:first|1st|initial|opening)[\s-]+(?:alignment|align|round|expression|vote|count|preference|tally)s?"
               r"|alignment\s*(?:#\s*)?1\b|round\s*(?:#\s*)?1\b|\bR1\b"),
     ("final", r"(?:final|second|2nd|last)[\s-]+(?:alignment|align|round|expression|vote|count|ballot|tally)s?"
-              r"|(?:after\s+)?re-?alignment|alignment\s*(?:#\s*)?2\b|round\s*(?:#\s*)?2\b|\bR2\b"
+              # "after realignment" is the final; "no realignment (needed)" says the first was final too,
+              # and is read as the first alignment it names.
+              r"|(?:after\s+)?(?<!no\s)(?<!without\s)(?<!no\sneed\sfor\s)re-?alignment(?!\s+(?:was\s+)?(?:needed|necessary|required))|alignment\s*(?:#\s*)?2\b|round\s*(?:#\s*)?2\b|\bR2\b"
               r"|\bfinals?\b(?=\s*(?:[:\-–—\n]|results?\b|numbers?\b|counts?\b|tally\b))"
               # "after realigning it's Biden 39", "realigned → final Warren 8", "… in the final", "in the end"
               r"|after\s+realign(?:ing|ed)?\b|\brealigned\b|\bin\s+the\s+(?:final|end)\b|\bended\s+(?:up\s+)?(?:with|at)\b"
