@@ -259,6 +259,9 @@ class Parser:
             return (acct.county, acct.precinct), "account", False
         text = post.text or ""
         scope += [c for c in self._bracketed_counties(text) if c not in scope]
+        # "Polk County, …": the county's words name the county, never a unit ("POLK CITY-01").
+        for _, cs, ce in self.precincts.counties_named(text):
+            text = text[:cs] + " " * (ce - cs) + text[ce:]
         districts = {d for d, _, _ in self.precincts.districts_named(text)}
         # A named district limits the sites to its own; the sites outside any district stay.
         allowed = (frozenset(districts | (self.precincts.satellite_counties - self.precincts.district_counties))
@@ -269,6 +272,9 @@ class Parser:
             return found[0].unit.key, "search", False
         if ambiguous:
             return None, "search", True
+        proposal = self.search.find_statewide(text)
+        if proposal is not None:
+            return proposal.unit.key, "statewide", False
         return None, "", False
 
     def _bracketed_counties(self, text: str) -> list[str]:
@@ -341,7 +347,10 @@ class Parser:
             fz = min(p.fuzzy for p in plist)
             if fz < 1.0:
                 conf -= (1.0 - fz) * 0.8 + 0.05
-            conf -= {"thread": 0.05, "account": 0.03, "code": 0.02, "county+number": 0.02, "site": 0.02, "search": 0.05}.get(how, 0.0)
+            conf -= {"thread": 0.05, "account": 0.03, "code": 0.02, "county+number": 0.02, "site": 0.02, "search": 0.05,
+                     "statewide": 0.1}.get(how, 0.0)
+            if how == "statewide" and c_precinct == precinct:
+                problems.append("unit found by its words alone, with no county given")
             if c_precinct is None:
                 problems.append("no precinct")
                 county = name = None
@@ -404,7 +413,9 @@ class Parser:
                     problems.extend(check_claim("delegates", counts, unit, None))
             if any(c.round == "delegates" and (c.county, c.precinct) == (county, name) for c in claims + out):
                 problems.append("two readings of the delegates")
-            conf = 0.9 - {"thread": 0.05, "account": 0.03, "search": 0.05}.get(how, 0.0)
+            if how == "statewide":
+                problems.append("unit found by its words alone, with no county given")
+            conf = 0.9 - {"thread": 0.05, "account": 0.03, "search": 0.05, "statewide": 0.1}.get(how, 0.0)
             status = "accepted" if not problems and conf >= ACCEPT_AT else "review"
             evidence = ((pl.start, pl.end, text[pl.start:pl.end]),)
             out.append(ParsedClaim(county, name, "delegates", counts, status, round(conf, 3), "positional-list"

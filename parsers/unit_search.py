@@ -1,10 +1,10 @@
 """Finding a unit when no alias matched: scored retrieval over the units' own words.
 
-Used only as a fallback, and only inside a scope the post gives: the counties it names
-or hints ("(Lucas Co)", "(Van Buren)"), the county of the account that posted it (a county
-party or a local paper registered with a county and no precinct), or, for a post that says
-"satellite", the satellite sites (matched by host and town). It never searches the whole
-state for a regular precinct: a town name alone is too often shared.
+Used only as a fallback. Inside a scope the post gives (the counties it names or hints,
+"(Lucas Co)", "(Van Buren)"; the county of the account that posted it, a county party or a
+local paper registered with a county and no precinct; for a post that says "satellite",
+the satellite sites, by host and town) a match is a reading. Over the whole state it is
+only a proposal: the parser holds such a claim for a person, since town names are shared.
 
 A unit matches when every distinctive word of its name is in the text (numbers written
 as digits, ordinals, Roman numerals or words: "Ward Three", "Ward IV", "4th") and, if
@@ -66,8 +66,12 @@ class _Entry:
     town: frozenset[str] = frozenset()   # a satellite's town (its first word)
 
 
-def _entry(p: Precinct) -> _Entry:
+def _entry(p: Precinct, expansions: dict[str, str] | None = None) -> _Entry:
     name = p.name.replace("&amp;", "&")
+    first = name.split()[0].lower() if name.split() else ""
+    if expansions and first in expansions:
+        # "WL 1-6" is Waterloo's Ward 1 Precinct 6: the short form is spelled out.
+        name = expansions[first] + name[len(first):]
     town = ""
     if p.satellite:
         town = name.split(",")[0].split(" - ")[0].strip().lower()
@@ -75,24 +79,35 @@ def _entry(p: Precinct) -> _Entry:
     toks = [t for t, _, _ in text_tokens(name)]
     # The county's own name is known from the scope ("Delhi/Delaware Corp" is "Delhi" in Delaware County).
     county = {t for t, _, _ in text_tokens(p.county)}
-    words = frozenset(t for t in toks if not t.isdigit() and t not in _GENERIC and len(t) > 1
-                      and (p.satellite or t not in county))
+    named = [t for t in toks if not t.isdigit() and t not in _GENERIC and len(t) > 1]
+    # Unless the name is the county's own ("Muscatine 01st" in Muscatine County).
+    words = frozenset(t for t in named if p.satellite or t not in county) or frozenset(named)
     # Numbers of 100 and up are the party's codes ("Melvin Precinct 0400"): nobody writes them.
     numbers = tuple(t for t in toks if t.isdigit() and int(t) < 100)
     return _Entry(p, words, numbers, frozenset(text_tokens(town)[0][0:1]) if town and text_tokens(town) else frozenset())
+
+
+def _in_order(numbers: tuple[str, ...], seen: list[str]) -> bool:
+    """Whether ``numbers`` start ``seen`` (the name's numbers come first, in their order)."""
+    return len(seen) >= len(numbers) and tuple(seen[: len(numbers)]) == numbers
 
 
 class UnitSearch:
     """Scored retrieval of units by their words, within a scope (see the module docstring)."""
 
     # A number belongs to a unit's name when it comes this close after one of its words.
-    NUMBER_WINDOW = 3
+    NUMBER_WINDOW = 5
 
     def __init__(self, election: Election) -> None:
         self._by_county: dict[str, list[_Entry]] = {}
         self._satellites: list[_Entry] = []
+        self._df: dict[str, int] = {}  # how many units' names hold each word
+        self._expansions = dict(election.naming.expansions)
         for p in election.precincts:
-            e = _entry(p)
+            for w in _entry(p, self._expansions).words:
+                self._df[w] = self._df.get(w, 0) + 1
+        for p in election.precincts:
+            e = _entry(p, self._expansions)
             if not e.words:
                 continue  # "PRECINCT 4" alone: only "<County> … 4" finds it (the alias index does)
             if p.satellite:
@@ -107,11 +122,13 @@ class UnitSearch:
         ``satellite_counties`` limits the sites to those pseudo-counties (a post that names
         its district: "CD2 satellite")."""
         toks = text_tokens(text)
-        entries = [e for c in dict.fromkeys(counties) for e in self._by_county.get(c, [])]
+        where = {t: (s, end, i) for i, (t, s, end) in reversed(list(enumerate(toks)))}
+        entries = [e for c in dict.fromkeys(counties) for e in self._by_county.get(c, [])
+                   if e.words & where.keys()]
         if satellites:
             entries += [e for e in self._satellites
-                        if satellite_counties is None or e.unit.county in satellite_counties]
-        scored = sorted((m for e in entries if (m := self._score(e, toks)) is not None),
+                        if (satellite_counties is None or e.unit.county in satellite_counties) and e.words & where.keys()]
+        scored = sorted((m for e in entries if (m := self._score(e, toks, where)) is not None),
                         key=lambda m: m.score, reverse=True)
         if not scored:
             return [], False
@@ -119,8 +136,17 @@ class UnitSearch:
             return [], True
         return [scored[0]], False
 
-    def _score(self, e: _Entry, toks: list[tuple[str, int, int]]) -> Match | None:
-        where = {t: (s, end, i) for i, (t, s, end) in reversed(list(enumerate(toks)))}
+    def find_statewide(self, text: str) -> Match | None:
+        """A unit every county might hold, proposed only when its name has a word that at most
+        two units' names share, and nothing else in the state matches as well."""
+        found, ambiguous = self.find(text, list(self._by_county), satellites=False)
+        if not found or ambiguous:
+            return None
+        rare = [w for w in _entry(found[0].unit, self._expansions).words if self._df.get(w, 0) <= 2]
+        return found[0] if rare else None
+
+    def _score(self, e: _Entry, toks: list[tuple[str, int, int]],
+               where: dict[str, tuple[int, int, int]]) -> Match | None:
         if not e.words:
             return None
         hit = [w for w in e.words if w in where]
@@ -140,9 +166,12 @@ class UnitSearch:
         first = min(where[w][2] for w in hit)
         last = max(where[w][2] for w in hit)
         if e.numbers:
-            window = range(max(0, first - self.NUMBER_WINDOW), min(len(toks), last + 1 + self.NUMBER_WINDOW))
-            near = {toks[j][0] for j in window if not first <= j <= last}
-            if set(e.numbers) & near:
+            # The name's numbers, in order, among the numbers just after its words ("Mason City
+            # Ward 2 Precinct 2" for "Mason City W-2 P-2") or just before them ("5-2 Lenox").
+            after = [toks[j][0] for j in range(last + 1, min(len(toks), last + 1 + self.NUMBER_WINDOW))
+                     if toks[j][0].isdigit()]
+            before = [toks[j][0] for j in range(max(0, first - self.NUMBER_WINDOW), first) if toks[j][0].isdigit()]
+            if _in_order(e.numbers, after) or _in_order(e.numbers, before):
                 score += 1.0
             elif not e.unit.satellite:
                 return None

@@ -213,9 +213,10 @@ def main(argv: list[str] | None = None) -> int:
         "slug": "iowa-2020", "name": "2020 Iowa Democratic caucuses", "date": "2020-02-03",
         "rule_pack": "iowa-2020", "timezone": "America/Chicago", "home_state": "IA", "party": "Democratic",
         # How Iowans write units: "Ames 1-1, Iowa" drops the state but "Iowa City" keeps it;
-        # "WDM" is West Des Moines; satellites sit in pseudo-counties "CD1 Satellite" ....
+        # "WDM" is West Des Moines, "WL 1-6" Waterloo 1-6; satellites sit in pseudo-counties "CD1 Satellite" ....
         "naming": {"filler_words": ["iowa", "ia"], "filler_kept_before": {"iowa": "city"},
-                   "expansions": {"wdm": "west des moines"}, "satellite_district": "CD{n} Satellite",
+                   "expansions": {"wdm": "west des moines", "wl": "waterloo", "cf": "cedar falls",
+                                  "cr": "cedar rapids", "ic": "iowa city"}, "satellite_district": "CD{n} Satellite",
                    "district_prefix": "CD"},
         "rounds": ["first", "final", "delegates", "sde"],
         "round_labels": {"first": "first alignment", "final": "final alignment", "delegates": "county delegates",

@@ -64,9 +64,10 @@ def main() -> None:
         "slug": "iowa-gop-2024", "name": "2024 Iowa Republican caucuses", "date": "2024-01-15",
         "rule_pack": "iowa-gop-2024", "timezone": "America/Chicago", "home_state": "IA", "party": "Republican",
         # How Iowans write units: "Ames 1-1, Iowa" drops the state but "Iowa City" keeps it;
-        # "WDM" is West Des Moines; satellites sit in pseudo-counties "CD1 Satellite" ....
+        # "WDM" is West Des Moines, "WL 1-6" Waterloo 1-6; satellites sit in pseudo-counties "CD1 Satellite" ....
         "naming": {"filler_words": ["iowa", "ia"], "filler_kept_before": {"iowa": "city"},
-                   "expansions": {"wdm": "west des moines"}, "satellite_district": "CD{n} Satellite",
+                   "expansions": {"wdm": "west des moines", "wl": "waterloo", "cf": "cedar falls",
+                                  "cr": "cedar rapids", "ic": "iowa city"}, "satellite_district": "CD{n} Satellite",
                    "district_prefix": "CD"},
         "rounds": ["first"], "round_labels": {"first": "preference vote"},
         "candidates": [{"key": k, "name": n, "aliases": a, "misspellings": []} for k, n, a in CANDIDATES],

@@ -85,8 +85,10 @@ def test_county_scope_account_resolves_its_own_units(election):
     p = build_pipeline(election, accounts)
     r = parse(p, "Melvin precinct final: Amy 2, Bernie 2", author="@osceoladems")
     assert {(c.county, c.precinct) for c in r.claims} == {("Osceola", "Melvin Precinct 0400")}
-    # The same words from an unregistered author name no unit: nothing is guessed statewide.
-    assert {c.precinct for c in parse(p, "Melvin precinct final: Amy 2, Bernie 2").claims} == {None}
+    # The same words from an unregistered author are only a proposal: the claim waits for a person.
+    r = parse(p, "Melvin precinct final: Amy 2, Bernie 2")
+    assert r.claims and all(c.status == "review" for c in r.claims)
+    assert any("no county given" in pr for c in r.claims for pr in c.problems)
 
 
 @pytest.mark.parametrize("text,unit", [
