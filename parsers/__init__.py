@@ -209,13 +209,18 @@ class Parser:
         header = _COLUMN_HEADER.search(text)
         columns = (_COL_MAP[header.group(1).lower()], _COL_MAP[header.group(2).lower()]) if header else ("first", "final")
         pairs = pair_counts(atoms, columns=columns)
-        precinct, how, ambiguous = self._which_precinct(post, context, refs, counties)
+        # The unit search never reads a group's name as a town ("Warren", "Sanders").
+        unnamed = _blank_spans(text, [(s, e) for s, e, _, _ in cands])
+        precinct, how, ambiguous = self._which_precinct(post, context, refs, counties, unnamed)
         if len(_UNIT_LINE.findall(text)) >= 2:
             ambiguous = True  # one unit per line: the numbers of several units, never merged into one claim
         correcting = context is not None and bool(context.prior) and is_correction(text)
         agg = classify.aggregate_signal(text)
-        if agg:
+        if agg and not (refs and len(text) > 400):
             return ParseResult("aggregate", (), f"aggregate: {agg.group(0)!r}")
+        # A long story that names units is read for them even when it also talks about the
+        # state ("across the state", "counties"); its claims carry that doubt and wait.
+        story_doubt = f"aggregate talk in a long text: {agg.group(0)!r}" if agg else None
         if not pairs:
             n_cands = len({k for _, _, k, _ in cands})
             if facts.percentages and n_cands >= 2:
@@ -227,6 +232,9 @@ class Parser:
             return ParseResult("other", (), "numbers with no precinct or caucus context")
         claims = self._claims(post, context, text, pairs, labels, facts, precinct, how, ambiguous, refs)
         claims += self._positional_claims(text, plists, claims, precinct, how, ambiguous)
+        claims = _final_beside_delegates(claims)
+        if story_doubt:
+            claims = [replace(c, status="review", problems=c.problems + (story_doubt,)) for c in claims]
         return ParseResult("precinct_result", tuple(self._check_math(claims, facts.attendance)), "", precinct)
 
     def _context_precinct(self, post: PostInput, context: ThreadContext | None, refs: Sequence[PrecinctRef]):
@@ -234,7 +242,7 @@ class Parser:
         return p
 
     def _which_precinct(self, post: PostInput, context: ThreadContext | None, refs: list[PrecinctRef],
-                        counties: list[str] = ()):
+                        counties: list[str] = (), search_text: str | None = None):
         """The unit a post is about, how it was found, and whether another reading competes.
 
         In order: the units it names; its thread's unit; its registered account's unit; and
@@ -257,7 +265,7 @@ class Parser:
             return context.precinct, "thread", False
         if acct is not None and acct.precinct:
             return (acct.county, acct.precinct), "account", False
-        text = post.text or ""
+        text = search_text if search_text is not None else post.text or ""
         scope += [c for c in self._bracketed_counties(text) if c not in scope]
         # "Polk County, …": the county's words name the county, never a unit ("POLK CITY-01").
         for _, cs, ce in self.precincts.counties_named(text):
@@ -468,6 +476,30 @@ class Parser:
                     continue
                 out[i] = replace(c, problems=c.problems + tuple(found), status="review")
         return out
+
+
+def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
+    """``text`` with the spans turned to spaces (offsets unchanged)."""
+    chars = list(text)
+    for s, e in spans:
+        chars[s:e] = " " * (e - s)
+    return "".join(chars)
+
+
+def _final_beside_delegates(claims: list[ParsedClaim]) -> list[ParsedClaim]:
+    """Counts of no stated round, beside delegates for the same unit, are the final alignment
+    (delegates are awarded on it): a reader's inference, so the claim waits for a person."""
+    with_delegates = {(c.county, c.precinct) for c in claims if c.round == "delegates" and c.county}
+    finals = {(c.county, c.precinct) for c in claims if c.round == "final"}
+    out = []
+    for c in claims:
+        key = (c.county, c.precinct)
+        if c.round == "unknown" and key in with_delegates and key not in finals:
+            problems = tuple(p for p in c.problems if p != "round not stated")
+            c = replace(c, round="final", status="review",
+                        problems=problems + ("round inferred: counts beside delegates are the final alignment",))
+        out.append(c)
+    return out
 
 
 def _heads_numbers(label: tuple[int, int, str], pairs: list[Pair], text: str) -> bool:

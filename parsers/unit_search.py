@@ -64,6 +64,7 @@ class _Entry:
     words: frozenset[str]
     numbers: tuple[str, ...]
     town: frozenset[str] = frozenset()   # a satellite's town (its first word)
+    kinds: frozenset[str] = frozenset()  # the name's kind words ("city", "twp")
 
 
 def _entry(p: Precinct, expansions: dict[str, str] | None = None) -> _Entry:
@@ -84,7 +85,9 @@ def _entry(p: Precinct, expansions: dict[str, str] | None = None) -> _Entry:
     words = frozenset(t for t in named if p.satellite or t not in county) or frozenset(named)
     # Numbers of 100 and up are the party's codes ("Melvin Precinct 0400"): nobody writes them.
     numbers = tuple(t for t in toks if t.isdigit() and int(t) < 100)
-    return _Entry(p, words, numbers, frozenset(text_tokens(town)[0][0:1]) if town and text_tokens(town) else frozenset())
+    kinds = frozenset(t for t in toks if t in ("city", "twp", "township", "corp", "ward"))
+    return _Entry(p, words, numbers, frozenset(text_tokens(town)[0][0:1]) if town and text_tokens(town) else frozenset(),
+                  kinds)
 
 
 def _in_order(numbers: tuple[str, ...], seen: list[str]) -> bool:
@@ -163,6 +166,8 @@ class UnitSearch:
             if missing > 1 or not hit or (missing == 1 and not e.numbers):
                 return None
             score = 2.0 * len(hit) - 1.5 * missing
+            # The name's kind words the post also uses ("Eldora City") break ties.
+            score += 0.5 * len(e.kinds & where.keys())
         first = min(where[w][2] for w in hit)
         last = max(where[w][2] for w in hit)
         if e.numbers:

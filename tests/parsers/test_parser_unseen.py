@@ -52,8 +52,9 @@ def test_counts_far_past_usual_attendance_wait(parser):
 def test_a_label_that_heads_its_own_list_does_not_name_the_numbers_before_it(parser):
     r = by_round(parse(parser, "Ames 1-1: Sanders 39, Warren 34. Delegates Sanders 4, Warren 2."))
     assert r["delegates"].counts == {"Sanders": 4, "Warren": 2}
-    assert "unknown" in r and r["unknown"].counts == {"Sanders": 39, "Warren": 34}
-    assert r["unknown"].status == "review"
+    # Counts of no stated round beside delegates are read as the final alignment, and wait for a person.
+    assert r["final"].counts == {"Sanders": 39, "Warren": 34} and r["final"].status == "review"
+    assert any(p.startswith("round inferred") for p in r["final"].problems)
 
 
 def test_a_trailing_label_names_the_numbers(parser):
