@@ -47,7 +47,16 @@ from shadowtally.reconcile.rulepacks import RulePack, get_pack
 __all__ = ["PostInput", "ThreadContext", "ParsedClaim", "ParseResult", "Parser", "build_pipeline", "ACCEPT_AT"]
 
 ACCEPT_AT = 0.75
+# Characters of one post the parser reads. The longest real caucus-night texts (news stories,
+# live blogs) are a few tens of thousands; a longer item (a runaway feed entry, an attack) is
+# read up to here, its claims wait for a person, and the stored raw post keeps every byte.
+MAX_TEXT = 100_000
 _DIGIT = re.compile(r"\d")
+_SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")
+_THE_BEFORE = re.compile(r"\b(?:the|all|every|each)\s+$", re.I)
+# A group's count changing between rounds ("climbed from 22 to 39", "Biden 12 → 15"): which
+# number is which round is a reader's inference, so such posts wait for a person.
+_TRANSITION = re.compile(r"\bfrom\s+\d+\s+to\s+\d+|\d+\s*(?:→|->|=>|–>)\s*\d+|\b\d+\s+to\s+\d+\b(?!\s*(?:delegates?|dels|people|voters|%))", re.I)
 _PEOPLE_AFTER = re.compile(r"\s*(?:people|persons|attendees|caucus-?goers|voters|folks|supporters|of\s+us|iowans)\b", re.I)
 # Lines that each start with their own unit ("Ward 2 — …", "Precinct 39: …"): several units in one post.
 _UNIT_LINE = re.compile(r"^\s*[-•*]?\s*(?:ward|precinct|pct|prec|w|p)\.?\s*#?\s*\d+\b", re.I | re.M)
@@ -125,6 +134,7 @@ def _make_nlp(index: AliasIndex) -> spacy.language.Language:
     nlp.tokenizer.infix_finditer = compile_infix_regex(infixes).finditer
     ruler = nlp.add_pipe("span_ruler", config={"spans_key": "cand", "phrase_matcher_attr": "LOWER", "overwrite": True})
     ruler.add_patterns(phrase_patterns(index))
+    nlp.max_length = MAX_TEXT + 1  # the parser cuts longer texts first (see MAX_TEXT)
     return nlp
 
 
@@ -150,12 +160,15 @@ class Parser:
     def _candidates(self, doc) -> list[tuple[int, int, str, float]]:
         spans = []
         last_end = -1
+        text = doc.text  # once: Doc.text joins every token (per span it made long posts quadratic)
         for sp in sorted(doc.spans["cand"], key=lambda s: (s.start_char, -(s.end_char - s.start_char))):
             if sp.start_char < last_end:
                 continue
-            text = doc.text
             if _NOT_A_GROUP_AFTER.match(text, sp.end_char):
                 continue  # "Warren County", "Story City", "Lincoln Elementary"
+            if sp.id_ == "Other" and (_THE_BEFORE.search(text, 0, sp.start_char)
+                                      or text[sp.end_char:sp.end_char + 1].lower() == "s"):
+                continue  # "the others 3 apiece", "the other groups": everyone else, not the group Other
             # A lower-case common first name ("tom", "amy", "joe", "pete") only counts if it is
             # written as a name, not as an ordinary word inside a sentence.
             spans.append((sp.start_char, sp.end_char, sp.id_, 1.0))
@@ -179,6 +192,15 @@ class Parser:
     # -- the parse --------------------------------------------------------------------------
 
     def parse(self, post: PostInput, context: ThreadContext | None = None) -> ParseResult:
+        full = post.text or ""
+        if len(full) > MAX_TEXT:
+            result = self._parse(replace(post, text=full[:MAX_TEXT]), context)
+            cut = f"long text: only the first {MAX_TEXT:,} of {len(full):,} characters were read"
+            return replace(result, claims=tuple(replace(c, status="review", problems=c.problems + (cut,))
+                                                for c in result.claims))
+        return self._parse(post, context)
+
+    def _parse(self, post: PostInput, context: ThreadContext | None) -> ParseResult:
         text = post.text or ""
         if not _DIGIT.search(text):
             # Still find the precinct a thread's root names, for its replies to inherit.
@@ -233,6 +255,11 @@ class Parser:
         claims = self._claims(post, context, text, pairs, labels, facts, precinct, how, ambiguous, refs)
         claims += self._positional_claims(text, plists, claims, precinct, how, ambiguous)
         claims = _final_beside_delegates(claims)
+        transition = _TRANSITION.search(unnamed)
+        if transition:
+            claims = [replace(c, status="review", problems=c.problems + (f"counts change between rounds: "
+                                                                          f"{transition.group(0)!r}",))
+                      for c in claims]
         if story_doubt:
             claims = [replace(c, status="review", problems=c.problems + (story_doubt,)) for c in claims]
         return ParseResult("precinct_result", tuple(self._check_math(claims, facts.attendance)), "", precinct)
@@ -304,7 +331,7 @@ class Parser:
                     # ("Pete 6, Bernie 5 final."), not when it heads the next list ("Biden 39.
                     # Delegates Biden 4": the 39 is not a delegate count).
                     after = [l for l in labels if l[0] >= p.end and l[0] - p.end <= 60 and "\n" not in text[p.end:l[0]]
-                             and not _heads_numbers(l, pairs, text)]
+                             and not _SENTENCE_END.search(text, p.end, l[0]) and not _heads_numbers(l, pairs, text)]
                     rnd = after[0][2] if after else "unknown"
             if rnd == "unknown" and self.election.single_round:
                 # A one-round election (a straw poll): a count can only be that round's.
@@ -328,11 +355,16 @@ class Parser:
             c_round = rnd
             if correction:
                 prior = _find_prior(context, plist, facts, precinct)
+                if prior is not None and rnd not in ("unknown", prior[1].round):
+                    prior = None  # an update of another round replaces nothing of this one
                 if prior is not None:
                     pid, old = prior
-                    merged = dict(old.counts)
-                    merged.update(counts)
-                    counts = merged
+                    # A correction of a few numbers keeps the rest of the earlier list; a whole new
+                    # list ("update: final alignment …", three groups or more) stands on its own.
+                    if len(counts) < 3:
+                        merged = dict(old.counts)
+                        merged.update(counts)
+                        counts = merged
                     supersedes = pid
                     c_round = rnd if rnd != "unknown" else old.round
                     if c_precinct is None and old.county is not None:

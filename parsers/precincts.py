@@ -12,6 +12,7 @@ satellites, the site name. Aliases that point at several units, and one-word ali
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from collections import defaultdict
 from dataclasses import dataclass, replace
 
@@ -141,6 +142,17 @@ def _spanned_tokens(text: str, naming: UnitNaming) -> list[tuple[str, int, int]]
     return toks
 
 
+def _starts_within(starts: list[int], spans: list[tuple[int, int]]) -> set[int]:
+    """The token starts (ascending) that fall inside any of ``spans``: one bisection per span."""
+    out: set[int] = set()
+    for s, e in spans:
+        i = bisect_left(starts, s)
+        while i < len(starts) and starts[i] < e:
+            out.add(starts[i])
+            i += 1
+    return out
+
+
 def _readable_span(text: str, span: list[tuple[str, int, int]]) -> bool:
     """Could these tokens be one unit name as written (no gap or line break, no cut word, no prose)?"""
     size = len(span)
@@ -226,6 +238,10 @@ class PrecinctIndex:
             named = any(not t.isdigit() and t not in _KIND_WORDS for t in toks)
             if len(keys) == 1 and distinctive and named and len(alias) >= 4:
                 self._statewide[alias] = next(iter(keys))
+        # Every alias, and every word an alias starts with, for a quick "not here" in the scan.
+        self._all_aliases = frozenset(self._statewide) | frozenset(
+            a for aliases in self._by_county.values() for a in aliases)
+        self._first_tokens = frozenset(a.split()[0] for a in self._all_aliases if a)
         # A county name *without* "County" followed by a precinct word and a number
         # ("Des Moines PCT 3", "Madison precinct 1"): a reading of the county's own unit,
         # competing with a city-named unit elsewhere (Polk's "DES MOINES-03").
@@ -292,12 +308,14 @@ class PrecinctIndex:
         """The longest alias starting at token ``i``: (unit key, its tokens, alias), or None."""
         # A unit of a county the post names wins over any statewide alias, however long
         # ("Tama County, LINCOLN / 1st" is Tama's LINCOLN, not Calhoun's "Lincoln 1").
+        if toks[i][0] not in self._first_tokens:
+            return None  # no alias starts with this word: the common case, decided at once
         for scope in ("county", "statewide") if county_names else ("statewide",):
             for size in range(min(self.MAX_NGRAM, len(toks) - i), 0, -1):
                 span = toks[i:i + size]
-                if not _readable_span(text, span):
-                    continue
                 alias = " ".join(t for t, _, _ in span)
+                if alias not in self._all_aliases or not _readable_span(text, span):
+                    continue
                 key = self._lookup(text, alias, span, scope, county_names)
                 if key is not None and not any(s in blocked_starts for _, s, _ in span):
                     return key, span, alias
@@ -372,7 +390,7 @@ class PrecinctIndex:
         toks = _spanned_tokens(text, self.naming)
         # The words of "Linn County" never start a precinct name themselves.
         blocked = list(blocked) + [(cs, ce) for _, cs, ce in counties] + [(ds, de) for _, ds, de in districts]
-        blocked_starts = {t[1] for t in toks if any(s <= t[1] < e for s, e in blocked)}
+        blocked_starts = _starts_within([t[1] for t in toks], blocked)
         refs = self._alias_refs(text, toks, county_names, blocked_starts)
         self._add_county_numbers(text, counties, refs)
         self._prefer_bare_county(text, counties, refs)

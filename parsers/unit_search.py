@@ -105,6 +105,7 @@ class UnitSearch:
         self._by_county: dict[str, list[_Entry]] = {}
         self._satellites: list[_Entry] = []
         self._df: dict[str, int] = {}  # how many units' names hold each word
+        self._by_word: dict[str, list[_Entry]] = {}  # word -> the units whose names hold it
         self._expansions = dict(election.naming.expansions)
         for p in election.precincts:
             for w in _entry(p, self._expansions).words:
@@ -117,6 +118,8 @@ class UnitSearch:
                 self._satellites.append(e)
             else:
                 self._by_county.setdefault(p.county, []).append(e)
+            for w in e.words:
+                self._by_word.setdefault(w, []).append(e)
 
     def find(self, text: str, counties: list[str], *, satellites: bool,
              satellite_counties: frozenset[str] | None = None) -> tuple[list[Match], bool]:
@@ -126,11 +129,13 @@ class UnitSearch:
         its district: "CD2 satellite")."""
         toks = text_tokens(text)
         where = {t: (s, end, i) for i, (t, s, end) in reversed(list(enumerate(toks)))}
-        entries = [e for c in dict.fromkeys(counties) for e in self._by_county.get(c, [])
-                   if e.words & where.keys()]
-        if satellites:
-            entries += [e for e in self._satellites
-                        if (satellite_counties is None or e.unit.county in satellite_counties) and e.words & where.keys()]
+        # Only units with a word of the text can match: found through the word index.
+        scope = set(counties)
+        near = {id(e): e for w in where.keys() & self._by_word.keys() for e in self._by_word[w]}
+        entries = [e for e in near.values()
+                   if (not e.unit.satellite and e.unit.county in scope)
+                   or (satellites and e.unit.satellite
+                       and (satellite_counties is None or e.unit.county in satellite_counties))]
         scored = sorted((m for e in entries if (m := self._score(e, toks, where)) is not None),
                         key=lambda m: m.score, reverse=True)
         if not scored:
