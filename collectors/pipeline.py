@@ -217,5 +217,6 @@ def claims_for(session: Session, parser: Any, post: Post) -> list[ClaimIn]:
                                           .order_by(Claim.id.desc())).first()  # type: ignore[union-attr]
         out.append(ClaimIn.of(county=c.county, precinct=c.precinct, round=c.round, counts=dict(c.counts),
                               confidence=c.confidence, status=c.status, rule=c.rule,
-                              evidence=[list(e) for e in c.evidence], supersedes=supersedes))
+                              evidence=[list(e) for e in c.evidence], supersedes=supersedes,
+                              review=c.review()))
     return out

@@ -91,6 +91,14 @@ class ParsedClaim:
     corrects: bool = False
     supersedes: str | None = None  # id of the post whose claim this one replaces
     problems: tuple[str, ...] = ()
+    # Other readings a person should weigh: each {county, precinct, round, why} (held claims only).
+    alternatives: tuple[Mapping[str, object], ...] = ()
+
+    def review(self) -> dict[str, object]:
+        """What a held claim carries to the review desk: why it waits, and the other readings."""
+        if self.status == "accepted":
+            return {}
+        return {"why": list(self.problems), "alternatives": [dict(a) for a in self.alternatives]}
 
     def to_json(self) -> dict[str, object]:
         d: dict[str, object] = {
@@ -102,6 +110,8 @@ class ParsedClaim:
             d["supersedes"] = self.supersedes
         if self.problems:
             d["problems"] = list(self.problems)
+        if self.status != "accepted":
+            d["review"] = self.review()
         return d
 
 
@@ -233,7 +243,7 @@ class Parser:
         pairs = pair_counts(atoms, columns=columns)
         # The unit search never reads a group's name as a town ("Warren", "Sanders").
         unnamed = _blank_spans(text, [(s, e) for s, e, _, _ in cands])
-        precinct, how, ambiguous = self._which_precinct(post, context, refs, counties, unnamed)
+        precinct, how, ambiguous, unit_alts = self._which_precinct(post, context, refs, counties, unnamed)
         if len(_UNIT_LINE.findall(text)) >= 2:
             ambiguous = True  # one unit per line: the numbers of several units, never merged into one claim
         correcting = context is not None and bool(context.prior) and is_correction(text)
@@ -253,6 +263,7 @@ class Parser:
         if precinct is None and not refs and not correcting and not _PRECINCT_WORDS.search(text):
             return ParseResult("other", (), "numbers with no precinct or caucus context")
         claims = self._claims(post, context, text, pairs, labels, facts, precinct, how, ambiguous, refs)
+        claims = [_with_unit_alternatives(c, unit_alts) for c in claims]
         claims += self._positional_claims(text, plists, claims, precinct, how, ambiguous)
         claims = _final_beside_delegates(claims)
         transition = _TRANSITION.search(unnamed)
@@ -265,7 +276,7 @@ class Parser:
         return ParseResult("precinct_result", tuple(self._check_math(claims, facts.attendance)), "", precinct)
 
     def _context_precinct(self, post: PostInput, context: ThreadContext | None, refs: Sequence[PrecinctRef]):
-        p, _, _ = self._which_precinct(post, context, list(refs))
+        p, _, _, _ = self._which_precinct(post, context, list(refs))
         return p
 
     def _which_precinct(self, post: PostInput, context: ThreadContext | None, refs: list[PrecinctRef],
@@ -287,11 +298,13 @@ class Parser:
             how = refs[0].how
             # A reference that also reads as another unit ("Des Moines PCT 3") is ambiguous too.
             alt = any(r.alt is not None and r.alt not in keys for r in refs)
-            return keys[0], how, len(keys) > 1 or alt
+            others = [(k, "the post names this unit too") for k in keys[1:]]
+            others += [(r.alt, "the same words also name this unit") for r in refs if r.alt is not None and r.alt not in keys]
+            return keys[0], how, len(keys) > 1 or alt, others
         if context is not None and context.precinct is not None:
-            return context.precinct, "thread", False
+            return context.precinct, "thread", False, []
         if acct is not None and acct.precinct:
-            return (acct.county, acct.precinct), "account", False
+            return (acct.county, acct.precinct), "account", False, []
         text = search_text if search_text is not None else post.text or ""
         scope += [c for c in self._bracketed_counties(text) if c not in scope]
         # "Polk County, …": the county's words name the county, never a unit ("POLK CITY-01").
@@ -303,14 +316,17 @@ class Parser:
                    if districts else None)
         found, ambiguous = self.search.find(text, scope, satellites=bool(_SATELLITE.search(text)),
                                             satellite_counties=allowed)
-        if found:
-            return found[0].unit.key, "search", False
         if ambiguous:
-            return None, "search", True
-        proposal = self.search.find_statewide(text)
+            return None, "search", True, [(m.unit.key, "its words match the post as well as another unit's")
+                                          for m in found]
+        if found:
+            return found[0].unit.key, "search", False, []
+        proposal, ties = self.search.find_statewide(text)
         if proposal is not None:
-            return proposal.unit.key, "statewide", False
-        return None, "", False
+            return proposal.unit.key, "statewide", False, []
+        if 1 < len(ties) <= 8:
+            return None, "", False, [(m.unit.key, "a unit of this name, in one of several counties") for m in ties]
+        return None, "", False, []
 
     def _bracketed_counties(self, text: str) -> list[str]:
         """Counties written in brackets without the word County: "Athens twp (Ringgold)"."""
@@ -510,6 +526,15 @@ class Parser:
         return out
 
 
+def _with_unit_alternatives(claim: ParsedClaim, units: list[tuple[tuple[str, str], str]]) -> ParsedClaim:
+    """A held claim, with the other units the post may mean as alternative readings."""
+    if claim.status == "accepted" or not units:
+        return claim
+    alts = tuple({"county": k[0], "precinct": k[1], "round": claim.round, "why": why}
+                 for k, why in units if k != (claim.county, claim.precinct))
+    return replace(claim, alternatives=claim.alternatives + alts)
+
+
 def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
     """``text`` with the spans turned to spaces (offsets unchanged)."""
     chars = list(text)
@@ -529,7 +554,10 @@ def _final_beside_delegates(claims: list[ParsedClaim]) -> list[ParsedClaim]:
         if c.round == "unknown" and key in with_delegates and key not in finals:
             problems = tuple(p for p in c.problems if p != "round not stated")
             c = replace(c, round="final", status="review",
-                        problems=problems + ("round inferred: counts beside delegates are the final alignment",))
+                        problems=problems + ("round inferred: counts beside delegates are the final alignment",),
+                        alternatives=c.alternatives + ({"county": c.county, "precinct": c.precinct, "round": "first",
+                                                        "why": "with no realignment the first alignment is the "
+                                                               "final one, so these can be first-alignment counts"},))
         out.append(c)
     return out
 

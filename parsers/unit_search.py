@@ -123,7 +123,8 @@ class UnitSearch:
 
     def find(self, text: str, counties: list[str], *, satellites: bool,
              satellite_counties: frozenset[str] | None = None) -> tuple[list[Match], bool]:
-        """The best match in scope, as a one-element list (or none), and whether it was ambiguous.
+        """The best match in scope as a one-element list (or none), and whether it was ambiguous
+        (then the list holds every match that tied for best).
 
         ``satellite_counties`` limits the sites to those pseudo-counties (a post that names
         its district: "CD2 satellite")."""
@@ -141,17 +142,20 @@ class UnitSearch:
         if not scored:
             return [], False
         if len(scored) > 1 and scored[1].score >= scored[0].score:
-            return [], True
+            return [m for m in scored if m.score >= scored[0].score], True
         return [scored[0]], False
 
-    def find_statewide(self, text: str) -> Match | None:
+    def find_statewide(self, text: str) -> tuple[Match | None, list[Match]]:
         """A unit every county might hold, proposed only when its name has a word that at most
-        two units' names share, and nothing else in the state matches as well."""
+        two units' names share, and nothing else in the state matches as well; else None and
+        the units that tied (a person picks among them)."""
         found, ambiguous = self.find(text, list(self._by_county), satellites=False)
-        if not found or ambiguous:
-            return None
+        if ambiguous:
+            return None, found
+        if not found:
+            return None, []
         rare = [w for w in _entry(found[0].unit, self._expansions).words if self._df.get(w, 0) <= 2]
-        return found[0] if rare else None
+        return (found[0], []) if rare else (None, found)
 
     def _score(self, e: _Entry, toks: list[tuple[str, int, int]],
                where: dict[str, tuple[int, int, int]]) -> Match | None:

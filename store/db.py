@@ -13,7 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterator
 
-from sqlalchemy import event
+from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, OperationalError, SQLAlchemyError
 from sqlmodel import Session, SQLModel, create_engine
@@ -82,6 +82,7 @@ def open_store(url: str | None = None, *, create: bool = True) -> Engine:
     try:
         if create:
             SQLModel.metadata.create_all(engine)
+            upgrade_schema(engine)
         else:
             with engine.connect():
                 pass
@@ -92,6 +93,25 @@ def open_store(url: str | None = None, *, create: bool = True) -> Engine:
     except SQLAlchemyError as exc:
         raise StoreUnavailable(f"cannot use the database {engine.url.render_as_string()}: {exc}") from None
     return engine
+
+
+# Columns added after a store may have been created, as (table, column, SQL type). create_all
+# makes missing tables but never alters one, so each is added here, once, where it is missing.
+ADDED_COLUMNS = (("claims", "review", "JSON"),)
+
+
+def upgrade_schema(engine: Engine) -> list[str]:
+    """Add the columns of :data:`ADDED_COLUMNS` that an older store lacks; returns what it added."""
+    added = []
+    inspector = inspect(engine)
+    for table, column, sql_type in ADDED_COLUMNS:
+        if not inspector.has_table(table):
+            continue
+        if column not in {c["name"] for c in inspector.get_columns(table)}:
+            with engine.begin() as conn:
+                conn.execute(text(f'ALTER TABLE {table} ADD COLUMN "{column}" {sql_type}'))
+            added.append(f"{table}.{column}")
+    return added
 
 
 @contextmanager

@@ -95,7 +95,7 @@ def replace_claims(session: Session, post: Post, claims: Iterable[ClaimIn], *, n
         row = Claim(
             post_id=post.id, post_revision=post.revision, county=c.county, precinct=c.precinct, round=c.round,
             counts=dict(c.counts), confidence=c.confidence, status=c.status, rule=c.rule,
-            evidence=list(c.evidence), supersedes_id=c.supersedes, created_at=as_utc(now),
+            evidence=list(c.evidence), supersedes_id=c.supersedes, created_at=as_utc(now), review=dict(c.review),
         )
         session.add(row)
         rows.append(row)
@@ -309,7 +309,8 @@ def replace_claims_many(session: Session, items: Sequence[tuple[PostRef, Sequenc
     rows = [
         dict(post_id=ref.id, post_revision=ref.revision, county=c.county, precinct=c.precinct, round=c.round,
              counts=dict(c.counts), confidence=c.confidence, status=c.status, rule=c.rule,
-             evidence=list(c.evidence), supersedes_id=c.supersedes, superseded=False, created_at=created)
+             evidence=list(c.evidence), supersedes_id=c.supersedes, superseded=False, created_at=created,
+             review=dict(getattr(c, "review", None) or {}))
         for ref, claims in items for c in claims
     ]
     by_post: dict[int, list[int]] = {}

@@ -196,6 +196,9 @@ class Claim(SQLModel, table=True):
     supersedes_id: Optional[int] = Field(default=None, foreign_key="claims.id")
     superseded: bool = False
     created_at: datetime = _utc_column(nullable=False)
+    review: dict[str, Any] = Field(default_factory=dict, sa_column=Column(JSON, nullable=True),
+                                   description="Why the parser held the claim, and the readings it weighed: "
+                                               "{why: [...], alternatives: [{county, precinct, round, counts, why}]}")
 
 
 class OfficialRelease(SQLModel, table=True):

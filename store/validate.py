@@ -112,6 +112,7 @@ class ClaimIn(_In):
     rule: str = ""
     evidence: list[Any] = Field(default_factory=list)
     supersedes: Optional[int] = None
+    review: dict[str, Any] = Field(default_factory=dict)  # {why: [...], alternatives: [...]}
 
     _round = field_validator("round")(one_of("round", ROUNDS))
 

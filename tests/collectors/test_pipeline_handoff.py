@@ -78,6 +78,8 @@ def test_inconsistent_sheet_is_kept_with_a_finding_that_an_edit_resolves(loaded:
     claims = _claims(loaded, "300")
     assert {c.round for c in claims} == {"first", "final", "delegates"}
     assert {c.status for c in claims} == {"review"}
+    # Each held claim carries why it waits (the review desk reads this), stored with the claim.
+    assert all(any(w.startswith("CM04:") for w in c.review["why"]) for c in claims)
     with session_scope(loaded) as s:
         (f,) = s.exec(select(Finding).where(Finding.rule == "post_caucus_math")).all()
         assert (f.county, f.precinct, f.resolved) == ("Delaware", "Richland/Coffins Grove", False)
