@@ -230,10 +230,15 @@ class Parser:
         # "Cedar Rapids: 43 people": a number that counts people ends no unit name.
         refs = [r for r in refs if not _PEOPLE_AFTER.match(text, r.end)]
         labels = find_round_labels(text)
+        # The unit search never reads a group's name as a town ("Warren", "Sanders").
+        unnamed = _blank_spans(text, [(s, e) for s, e, _, _ in cands])
+        precinct, how, ambiguous, unit_alts, unit_span = self._which_precinct(post, context, refs, counties, unnamed)
+        named_spans = [(r.start, r.end) for r in refs] + ([unit_span] if unit_span else [])
         # Delegate lists by position ("Dels 3-2-1-1") are read apart, never paired with names.
-        plists = find_positional_lists(text, blocked=[(r.start, r.end) for r in refs])
+        plists = find_positional_lists(text, blocked=named_spans)
+        # The words that named the unit ("Jefferson 1") hold no count.
         masked, facts = mask(text, keep_tags=self._keep_tags,
-                             extra_spans=[(r.start, r.end) for r in refs] + [(pl.start, pl.end) for pl in plists])
+                             extra_spans=named_spans + [(pl.start, pl.end) for pl in plists])
         labels = [l for l in labels if not any(s <= l[0] < e for s, e in facts.total_spans)
                   and not any(pl.start <= l[0] < pl.end for pl in plists)]
         atoms = atoms_from(_MaskedDoc(doc, masked), cands, labels)
@@ -241,9 +246,6 @@ class Parser:
         header = _COLUMN_HEADER.search(text)
         columns = (_COL_MAP[header.group(1).lower()], _COL_MAP[header.group(2).lower()]) if header else ("first", "final")
         pairs = pair_counts(atoms, columns=columns)
-        # The unit search never reads a group's name as a town ("Warren", "Sanders").
-        unnamed = _blank_spans(text, [(s, e) for s, e, _, _ in cands])
-        precinct, how, ambiguous, unit_alts = self._which_precinct(post, context, refs, counties, unnamed)
         if len(_UNIT_LINE.findall(text)) >= 2:
             ambiguous = True  # one unit per line: the numbers of several units, never merged into one claim
         correcting = context is not None and bool(context.prior) and is_correction(text)
@@ -276,16 +278,18 @@ class Parser:
         return ParseResult("precinct_result", tuple(self._check_math(claims, facts.attendance)), "", precinct)
 
     def _context_precinct(self, post: PostInput, context: ThreadContext | None, refs: Sequence[PrecinctRef]):
-        p, _, _, _ = self._which_precinct(post, context, list(refs))
+        p, _, _, _, _ = self._which_precinct(post, context, list(refs))
         return p
 
     def _which_precinct(self, post: PostInput, context: ThreadContext | None, refs: list[PrecinctRef],
                         counties: list[str] = (), search_text: str | None = None):
         """The unit a post is about, how it was found, and whether another reading competes.
 
-        In order: the units it names; its thread's unit; its registered account's unit; and
-        last a scored search (:class:`parsers.unit_search.UnitSearch`) within the counties
-        the post names or hints and its account's county, or among satellite sites."""
+        In order: the units it names; a scored search (:class:`parsers.unit_search.UnitSearch`)
+        within the counties the post names or hints and its account's county, or among
+        satellite sites; its thread's unit; its registered account's unit; and last a unique
+        statewide match, only proposed (held). Returns (unit, how, ambiguous, alternatives,
+        span of the words that named it, when a search found it)."""
         acct = self.accounts.get(norm_handle(post.author or ""))
         scope = list(counties)
         if acct is not None and not acct.precinct:
@@ -300,11 +304,7 @@ class Parser:
             alt = any(r.alt is not None and r.alt not in keys for r in refs)
             others = [(k, "the post names this unit too") for k in keys[1:]]
             others += [(r.alt, "the same words also name this unit") for r in refs if r.alt is not None and r.alt not in keys]
-            return keys[0], how, len(keys) > 1 or alt, others
-        if context is not None and context.precinct is not None:
-            return context.precinct, "thread", False, []
-        if acct is not None and acct.precinct:
-            return (acct.county, acct.precinct), "account", False, []
+            return keys[0], how, len(keys) > 1 or alt, others, None
         text = search_text if search_text is not None else post.text or ""
         scope += [c for c in self._bracketed_counties(text) if c not in scope]
         # "Polk County, …": the county's words name the county, never a unit ("POLK CITY-01").
@@ -314,19 +314,27 @@ class Parser:
         # A named district limits the sites to its own; the sites outside any district stay.
         allowed = (frozenset(districts | (self.precincts.satellite_counties - self.precincts.district_counties))
                    if districts else None)
+        # A unit the post names in its scope comes before the thread's: the post says which.
         found, ambiguous = self.search.find(text, scope, satellites=bool(_SATELLITE.search(text)),
                                             satellite_counties=allowed)
         if ambiguous:
             return None, "search", True, [(m.unit.key, "its words match the post as well as another unit's")
-                                          for m in found]
+                                          for m in found], None
         if found:
-            return found[0].unit.key, "search", False, []
+            return found[0].unit.key, "search", False, [], (found[0].start, found[0].end)
         proposal, ties = self.search.find_statewide(text)
+        if context is not None and context.precinct is not None:
+            if proposal is not None and proposal.unit.key != context.precinct:
+                # The post's words name another unit than its thread's: a person decides.
+                return context.precinct, "thread", True, [(proposal.unit.key, "the post's own words name this unit")], None
+            return context.precinct, "thread", False, [], None
+        if acct is not None and acct.precinct:
+            return (acct.county, acct.precinct), "account", False, [], None
         if proposal is not None:
-            return proposal.unit.key, "statewide", False, []
+            return proposal.unit.key, "statewide", False, [], (proposal.start, proposal.end)
         if 1 < len(ties) <= 8:
-            return None, "", False, [(m.unit.key, "a unit of this name, in one of several counties") for m in ties]
-        return None, "", False, []
+            return None, "", False, [(m.unit.key, "a unit of this name, in one of several counties") for m in ties], None
+        return None, "", False, [], None
 
     def _bracketed_counties(self, text: str) -> list[str]:
         """Counties written in brackets without the word County: "Athens twp (Ringgold)"."""
@@ -347,7 +355,7 @@ class Parser:
                     # ("Pete 6, Bernie 5 final."), not when it heads the next list ("Biden 39.
                     # Delegates Biden 4": the 39 is not a delegate count).
                     after = [l for l in labels if l[0] >= p.end and l[0] - p.end <= 60 and "\n" not in text[p.end:l[0]]
-                             and not _SENTENCE_END.search(text, p.end, l[0]) and not _heads_numbers(l, pairs, text)]
+                             and not _SENTENCE_END.search(text, p.end, l[0]) and not _heads_numbers(l, pairs, text, labels)]
                     rnd = after[0][2] if after else "unknown"
             if rnd == "unknown" and self.election.single_round:
                 # A one-round election (a straw poll): a count can only be that round's.
@@ -441,14 +449,16 @@ class Parser:
             problems: list[str] = []
             keys: list[str] | None = None
             if pl.order_span is not None:
-                names = [n.strip().strip(".").lower() for n in text[pl.order_span[0]:pl.order_span[1]].split("/")]
+                names = [n.strip().strip(".").lower()
+                         for n in re.split(r"[/-]", text[pl.order_span[0]:pl.order_span[1]])]
                 resolved = [self.aliases.by_alias.get(n) for n in names]
                 if all(resolved) and len(set(resolved)) == len(resolved) == len(pl.values):
                     keys = [k for k in resolved if k]
             if keys is None:
-                counted = [c for c in claims if c.round in ("final", "first") and (c.county, c.precinct) ==
+                counted = [c for c in claims if c.round in ("final", "first", "unknown") and (c.county, c.precinct) ==
                            (precinct or (None, None))]
-                base = next((c for c in reversed(counted) if c.round == "final"), counted[-1] if counted else None)
+                base = next((c for c in reversed(counted) if c.round in ("final", "unknown")),
+                            counted[-1] if counted else None)
                 if base is None or len(base.counts) < len(pl.values):
                     continue
                 keys = list(base.counts)[: len(pl.values)]
@@ -562,9 +572,14 @@ def _final_beside_delegates(claims: list[ParsedClaim]) -> list[ParsedClaim]:
     return out
 
 
-def _heads_numbers(label: tuple[int, int, str], pairs: list[Pair], text: str) -> bool:
-    """Whether counts follow ``label`` on its line (it heads a list of its own)."""
-    return any(q.num_start >= label[1] and "\n" not in text[label[1]:q.num_start] for q in pairs)
+def _heads_numbers(label: tuple[int, int, str], pairs: list[Pair], text: str,
+                   labels: list[tuple[int, int, str]] = ()) -> bool:
+    """Whether counts follow ``label`` on its line with no other label between (it heads a list
+    of its own): "Sanders 32 first alignment. Final Sanders 33": the final list is not its."""
+    nxt = min((q.num_start for q in pairs if q.num_start >= label[1]), default=None)
+    if nxt is None or "\n" in text[label[1]:nxt]:
+        return False
+    return not any(label[1] <= l[0] < nxt for l in labels if l is not label)
 
 
 class _MaskedDoc:

@@ -31,7 +31,7 @@ _ARROW = re.compile(rf"(?:→|->|=>)\s*\(?({_N}(?:\s*[-/]\s*{_N}){{1,9}})\)?(?![
 _LABEL_COLON = re.compile(r"\s*:")
 _THREAD_NUMBER = re.compile(r"(?:(?<=\n)|(?<=^))\s*\d{1,2}/\d{1,2}\b", re.M)
 _IN_ORDER = re.compile(r"\s*,?\s*in\s+(?:that|this|the\s+same|the\s+following)\s+order", re.I)
-_ORDER = re.compile(r"\s*(?:\(|for\s+|to\s+|-\s+)?\s*([A-Za-z'.]+(?:\s*/\s*[A-Za-z'.]+){1,9})\s*\)?")
+_ORDER = re.compile(r"\s*(?:\(|for\s+|to\s+|-\s+)?\s*([A-Za-z'.]+(?:\s*[/-]\s*[A-Za-z'.]+){1,9})\s*\)?")
 
 
 @dataclass(frozen=True)
@@ -64,7 +64,7 @@ def find_positional_lists(text: str, blocked: list[tuple[int, int]] = ()) -> lis
             order = _ORDER.match(text, m.end())
             order_span = None
             end = m.end()
-            if order and "/" in order.group(1):
+            if order and ("/" in order.group(1) or "-" in order.group(1)):
                 order_span = order.span(1)
                 end = order.end()
             elif rx is _NAMED:

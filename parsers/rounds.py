@@ -17,8 +17,11 @@ _R = [
               r"|\bfinals?\b(?=\s*(?:[:\-–—\n]|results?\b|numbers?\b|counts?\b|tally\b))"
               # "after realigning it's Biden 39", "realigned → final Warren 8", "… in the final", "in the end"
               r"|after\s+realign(?:ing|ed)?\b|\brealigned\b|\bin\s+the\s+(?:final|end)\b|\bended\s+(?:up\s+)?(?:with|at)\b"
-              r"|\bfinal\b(?=\s+(?:(?:was|is|it'?s)\s+)?[A-Za-z]+\s*[:\-–—]?\s*\d)"),
-    ("first", r"\bfirst\b(?=\s*[:\-–—\n])|\b1st\b(?=\s*[:\-–—\n])"),
+              r"|\bfinal\b(?=\s+(?:(?:was|is|it'?s)\s+)?[A-Za-z]+\s*[:\-–—]?\s*\d)|\bfinal\s+(?:in|at|for)\b"),
+    ("first", r"\bfirst\b(?=\s*[:\-–—\n])|\b1st\b(?=\s*[:\-–—\n])"
+              # Everyone viable, nobody realigned: the counts are the first alignment (and the final).
+              r"|\b(?:nobody|no\s+one|no-one)\s+(?:moved|realigned|had\s+to\s+(?:move|realign))|\bno\s+(?:movement|realignment)\b"
+              r"|\b(?:all|every|everybody|everyone)\s+(?:(?:\w+\s+){0,2})?(?:groups?\s+)?(?:was\s+|were\s+)?viable\b"),
     ("sde", r"\bSDEs?\b|state\s+delegate\s+equivalents?"),
     ("delegates", r"(?:county\s+)?(?:convention\s+)?delegates?\b|\bdels\b|\bCDs\b"),
 ]
