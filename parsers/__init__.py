@@ -516,12 +516,12 @@ class Parser:
                     rounds = {}  # one round stated twice: which one to check is a guess
                     break
                 rounds[rnd] = claims[i].counts
-            if len(rounds) < 2 or "delegates" not in rounds:
+            if len(rounds) < 2 or not ({"delegates"} <= set(rounds) or {"first", "final"} <= set(rounds)):
                 continue
             unit = self.election.precinct(county, name)
             if unit is None:
                 continue
-            found = check_rounds(rounds, unit, attendance, self.pack)
+            found = check_rounds(rounds, unit, attendance, self.pack) + _lost_members(rounds)
             if not found:
                 continue
             # Delegates adding up past what the unit elects (CM05) locate the fault in the
@@ -534,6 +534,20 @@ class Parser:
                     continue
                 out[i] = replace(c, problems=c.problems + tuple(found), status="review")
         return out
+
+
+def _lost_members(rounds: Mapping[str, Mapping[str, float]]) -> list[str]:
+    """A group that still holds people at the final but fewer than at the first alignment:
+    members of a viable group cannot leave, and a group that was not viable could not become
+    viable with fewer people (2020 rules). A caucus-math problem."""
+    first, final = rounds.get("first"), rounds.get("final")
+    if not first or not final:
+        return []
+    # Only a group with a quarter of the listed room: surely viable (a small group's members may
+    # leave it, and the rest stay behind, non-viable: "Yang 2/1").
+    listed = sum(first.values())
+    return [f"CM04: {g} fell from {first[g]:g} to {n:g} and still holds people; a viable group cannot lose members"
+            for g, n in final.items() if 0 < n < first.get(g, 0) and first[g] >= 0.25 * listed]
 
 
 def _with_unit_alternatives(claim: ParsedClaim, units: list[tuple[tuple[str, str], str]]) -> ParsedClaim:

@@ -187,6 +187,14 @@ class UnitSearch:
             before = [toks[j][0] for j in range(max(0, first - self.NUMBER_WINDOW), first) if toks[j][0].isdigit()]
             if _in_order(e.numbers, after) or _in_order(e.numbers, before):
                 score += 1.0
+                # The span covers the name's numbers too: they name the unit and hold no count.
+                side = (range(last + 1, min(len(toks), last + 1 + self.NUMBER_WINDOW)) if _in_order(e.numbers, after)
+                        else range(max(0, first - self.NUMBER_WINDOW), first))
+                digits = [j for j in side if toks[j][0].isdigit()][: len(e.numbers)]
+                if side.start > last:
+                    last_end = toks[digits[-1]][2]
+                    return Match(e.unit, score, min(where[w][0] for w in hit), max(last_end, max(where[w][1] for w in hit)))
+                return Match(e.unit, score, toks[digits[0]][1], max(where[w][1] for w in hit))
             elif not e.unit.satellite:
                 return None
         start = min(where[w][0] for w in hit)

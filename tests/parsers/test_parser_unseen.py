@@ -113,3 +113,25 @@ def test_waverly_ward_4_is_not_grinnells_4th_ward(parser):
 def test_a_named_district_limits_the_satellite_search(parser):
     r = parse(parser, "CD2 satellite at Wesley Acres final alignment: Biden 23, Klobuchar 20")
     assert all(c.precinct != "Des Moines, IA - Wesley Acres" for c in r.claims)
+
+
+def test_a_viable_group_that_loses_members_waits(parser):
+    """Members of a viable group cannot leave: 37 at the first alignment, 12 at the final is impossible."""
+    r = by_round(parse(parser, "Ames 1-1 first alignment: Sanders 37, Pete 30, Biden 20. "
+                               "Final: Sanders 12, Pete 33, Biden 24"))
+    assert r["first"].status == r["final"].status == "review"
+    assert any("cannot lose members" in p for p in r["final"].problems)
+
+
+def test_a_delegate_total_before_its_list_is_no_count(parser):
+    r = by_round(parse(parser, "Ames 1-1 final alignment: Warren 23, Pete 18. 6 delegates — Warren 4, Pete 2."))
+    assert r["delegates"].counts == {"Warren": 4, "Buttigieg": 2}
+
+
+def test_the_words_that_name_a_unit_hold_no_count(election):
+    accounts, _ = load_accounts("handle,county,precinct,role\ngreenedems,Greene,,chair\n", election)
+    p = build_pipeline(election, accounts)
+    r = by_round(parse(p, "Jefferson 1: Pete 21, Amy 12, Bernie 12, Biden 10. Delegates 3, 2, 2, 1.", author="greenedems"))
+    assert next(iter(r.values())).precinct == "Jefferson 1 Precinct"
+    counts = [c for k, c in r.items() if k != "delegates"][0].counts
+    assert counts == {"Buttigieg": 21, "Klobuchar": 12, "Sanders": 12, "Biden": 10}
