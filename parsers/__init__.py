@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, replace
-from typing import Mapping, Sequence
+from typing import Callable, Mapping, Sequence
 
 import spacy
 from spacy.util import compile_infix_regex
@@ -208,9 +208,75 @@ class Parser:
             cut = f"long text: only the first {MAX_TEXT:,} of {len(full):,} characters were read"
             return replace(result, claims=tuple(replace(c, status="review", problems=c.problems + (cut,))
                                                 for c in result.claims))
-        return self._parse(post, context)
+        segments = self._segments(post)
+        if len(segments) < 2:
+            return self._parse(post, context)
+        # One unit per segment ("Ward 2 — …\nWard 3 — …", one town per line): each is read on
+        # its own, with the lines before the first as its heading, and its claims never mix.
+        claims: list[ParsedClaim] = []
+        hedge = classify.hedged(full)
+        for seg_text, to_full, heading in segments:
+            result = self._parse(replace(post, text=seg_text), context, heading=heading)
+            for c in result.claims:
+                evidence = tuple((to_full(a), to_full(b), t) for a, b, t in c.evidence)
+                c = replace(c, evidence=evidence, rule=c.rule + "; segment")
+                if hedge and not any(p.startswith("hedged") for p in c.problems):
+                    c = replace(c, status="review", problems=c.problems + (f"hedged: {hedge.group(0)!r}",))
+                claims.append(c)
+        if not claims:
+            return self._parse(post, context)
+        units = [(c.county, c.precinct) for c in claims if c.county]
+        return ParseResult("precinct_result", tuple(claims), "", units[0] if units else None)
 
-    def _parse(self, post: PostInput, context: ThreadContext | None) -> ParseResult:
+    def _segments(self, post: PostInput) -> list[tuple[str, Callable[[int], int], int]]:
+        """The post cut into one piece per unit, when two or more lines each name a unit and
+        hold numbers; each piece with a map from its offsets back to the post's."""
+        text = post.text or ""
+        if "\n" not in text:
+            return []
+        lines: list[tuple[int, int]] = []
+        pos = 0
+        for raw in text.split("\n"):
+            lines.append((pos, pos + len(raw)))
+            pos += len(raw) + 1
+        acct = self.accounts.get(norm_handle(post.author or ""))
+        scope = [c for c, _, _ in self.precincts.counties_named(text)] + self._bracketed_counties(text)
+        if acct is not None and not acct.precinct:
+            scope.append(acct.county)
+        heads: list[tuple[int, tuple[str, str] | str]] = []
+        for i, (a, b) in enumerate(lines):
+            line = text[a:b]
+            if not _DIGIT.search(line):
+                continue
+            refs = self.precincts.find(line)[0]
+            if refs:
+                heads.append((i, (refs[0].county, refs[0].precinct)))
+                continue
+            found, _ = self.search.find(line, scope, satellites=bool(_SATELLITE.search(text)))
+            if found:
+                heads.append((i, found[0].unit.key))
+            elif _UNIT_LINE.match(line):
+                heads.append((i, line.split()[0].lower() + " " + _DIGIT.search(line).group(0)))
+        if len(heads) < 2 or len({u for _, u in heads}) < 2:
+            return []
+        first = heads[0][0]
+        prefix_end = lines[first - 1][1] if first > 0 and lines[first - 1][1] <= 300 else 0
+        out = []
+        for k, (i, _) in enumerate(heads):
+            start = lines[i][0]
+            end = lines[heads[k + 1][0] - 1][1] if k + 1 < len(heads) else len(text)
+            body = text[start:end]
+            seg = (text[:prefix_end] + "\n" + body) if prefix_end else body
+            shift = start - (prefix_end + 1) if prefix_end else start
+
+            def to_full(x: int, shift: int = shift, prefix_end: int = prefix_end) -> int:
+                return x if prefix_end and x <= prefix_end else x + shift
+            out.append((seg, to_full, prefix_end))
+        return out
+
+    def _parse(self, post: PostInput, context: ThreadContext | None, *, heading: int = 0) -> ParseResult:
+        """Parse one text. ``heading``: characters at its start that are the heading of a
+        segmented post ("Story County results so far"), whose talk of totals is not this unit's."""
         text = post.text or ""
         if not _DIGIT.search(text):
             # Still find the precinct a thread's root names, for its replies to inherit.
@@ -249,7 +315,7 @@ class Parser:
         if len(_UNIT_LINE.findall(text)) >= 2:
             ambiguous = True  # one unit per line: the numbers of several units, never merged into one claim
         correcting = context is not None and bool(context.prior) and is_correction(text)
-        agg = classify.aggregate_signal(text)
+        agg = classify.aggregate_signal(text[heading:])
         if agg and not (refs and len(text) > 400):
             return ParseResult("aggregate", (), f"aggregate: {agg.group(0)!r}")
         # A long story that names units is read for them even when it also talks about the

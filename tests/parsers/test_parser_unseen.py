@@ -135,3 +135,16 @@ def test_the_words_that_name_a_unit_hold_no_count(election):
     assert next(iter(r.values())).precinct == "Jefferson 1 Precinct"
     counts = [c for k, c in r.items() if k != "delegates"][0].counts
     assert counts == {"Buttigieg": 21, "Klobuchar": 12, "Sanders": 12, "Biden": 10}
+
+
+def test_one_unit_per_line_is_read_as_separate_claims(parser):
+    """A thread of towns, one per line, under a heading: each line's numbers stay with its own unit,
+    and every evidence span points into the whole post."""
+    text = ("Story County results so far\nAmes 1-1 final: Sanders 111, Warren 82\n"
+            "Ames 1-2 final: Buttigieg 60, Biden 40\nNevada 1 final: Biden 30, Pete 20")
+    r = parse(parser, text)
+    got = {(c.precinct, c.round): dict(c.counts) for c in r.claims}
+    assert got[("Ames 1-1", "final")] == {"Sanders": 111, "Warren": 82}
+    assert got[("Ames 1-2", "final")] == {"Buttigieg": 60, "Biden": 40}
+    for c in r.claims:
+        assert all(text[a:b] == t for a, b, t in c.evidence), c.evidence
