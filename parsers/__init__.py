@@ -388,7 +388,8 @@ class Parser:
                                           for m in found], None
         if found:
             return found[0].unit.key, "search", False, [], (found[0].start, found[0].end)
-        proposal, ties = self.search.find_statewide(text)
+        # Never a unit of another county than the one the post names or its account covers.
+        proposal, ties = self.search.find_statewide(text) if not scope else (None, [])
         if context is not None and context.precinct is not None:
             if proposal is not None and proposal.unit.key != context.precinct:
                 # The post's words name another unit than its thread's: a person decides.

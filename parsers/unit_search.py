@@ -56,6 +56,7 @@ class Match:
     score: float
     start: int
     end: int
+    numbered: bool = False  # the name's own numbers matched too ("Waverly Ward 4")
 
 
 @dataclass(frozen=True)
@@ -84,7 +85,10 @@ def _entry(p: Precinct, expansions: dict[str, str] | None = None) -> _Entry:
     # Unless the name is the county's own ("Muscatine 01st" in Muscatine County).
     words = frozenset(t for t in named if p.satellite or t not in county) or frozenset(named)
     # Numbers of 100 and up are the party's codes ("Melvin Precinct 0400"): nobody writes them.
-    numbers = tuple(t for t in toks if t.isdigit() and int(t) < 100)
+    # Numbers before the name's first word are a code ("6-3 City of Bedford", "PCT 4 LARCHWOOD"):
+    # people write the town without it, so they are not required.
+    first_word = next((i for i, t in enumerate(toks) if not t.isdigit() and t not in _GENERIC), len(toks))
+    numbers = tuple(t for i, t in enumerate(toks) if t.isdigit() and int(t) < 100 and i > first_word)
     kinds = frozenset(t for t in toks if t in ("city", "twp", "township", "corp", "ward"))
     return _Entry(p, words, numbers, frozenset(text_tokens(town)[0][0:1]) if town and text_tokens(town) else frozenset(),
                   kinds)
@@ -147,15 +151,17 @@ class UnitSearch:
 
     def find_statewide(self, text: str) -> tuple[Match | None, list[Match]]:
         """A unit every county might hold, proposed only when its name has a word that at most
-        two units' names share, and nothing else in the state matches as well; else None and
-        the units that tied (a person picks among them)."""
+        two units' names share (or its numbers matched too), and nothing else in the state
+        matches as well; else None and the units that tied (a person picks among them)."""
         found, ambiguous = self.find(text, list(self._by_county), satellites=False)
         if ambiguous:
             return None, found
         if not found:
             return None, []
+        # A rare word ("Keosauqua"), or a town's words with the unit's own numbers ("Waverly Ward 4");
+        # never a common name alone ("Des Moines" is also a Jasper County township).
         rare = [w for w in _entry(found[0].unit, self._expansions).words if self._df.get(w, 0) <= 2]
-        return (found[0], []) if rare else (None, found)
+        return (found[0], []) if rare or found[0].numbered else (None, found)
 
     def _score(self, e: _Entry, toks: list[tuple[str, int, int]],
                where: dict[str, tuple[int, int, int]]) -> Match | None:
@@ -193,8 +199,9 @@ class UnitSearch:
                 digits = [j for j in side if toks[j][0].isdigit()][: len(e.numbers)]
                 if side.start > last:
                     last_end = toks[digits[-1]][2]
-                    return Match(e.unit, score, min(where[w][0] for w in hit), max(last_end, max(where[w][1] for w in hit)))
-                return Match(e.unit, score, toks[digits[0]][1], max(where[w][1] for w in hit))
+                    return Match(e.unit, score, min(where[w][0] for w in hit),
+                                 max(last_end, max(where[w][1] for w in hit)), True)
+                return Match(e.unit, score, toks[digits[0]][1], max(where[w][1] for w in hit), True)
             elif not e.unit.satellite:
                 return None
         start = min(where[w][0] for w in hit)
