@@ -52,6 +52,9 @@ ACCEPT_AT = 0.75
 # read up to here, its claims wait for a person, and the stored raw post keeps every byte.
 MAX_TEXT = 100_000
 _DIGIT = re.compile(r"\d")
+# A news story's dateline ("FORT DODGE — …") and its precinct mentions ("Ward 3, Precinct 1").
+_DATELINE = re.compile(r"(?m)^([A-Z][A-Z.' ]{2,30}[A-Z])\s+[—–-]\s")
+_STORY_UNIT = re.compile(r"\b(?:ward\s+\d+\s*,?\s*precinct\s+\d+|precinct\s+(?:no\.?\s*|#\s*)?\d+|ward\s+\d+)\b", re.I)
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")
 _THE_BEFORE = re.compile(r"\b(?:the|all|every|each)\s+$", re.I)
 # A group's count changing between rounds ("climbed from 22 to 39", "Biden 12 → 15"): which
@@ -208,6 +211,9 @@ class Parser:
             cut = f"long text: only the first {MAX_TEXT:,} of {len(full):,} characters were read"
             return replace(result, claims=tuple(replace(c, status="review", problems=c.problems + (cut,))
                                                 for c in result.claims))
+        story = self._story_segments(post)
+        if story:
+            return self._parse_story(post, context, story)
         segments = self._segments(post)
         if len(segments) < 2:
             return self._parse(post, context)
@@ -226,6 +232,55 @@ class Parser:
         if not claims:
             return self._parse(post, context)
         units = [(c.county, c.precinct) for c in claims if c.county]
+        return ParseResult("precinct_result", tuple(claims), "", units[0] if units else None)
+
+    def _story_segments(self, post: PostInput) -> list[tuple[int, int, tuple[str, str]]]:
+        """A news story's units: each paragraph that says "Precinct 4" or "Ward 3, Precinct 1",
+        read with the place its dateline or headline names ("FORT DODGE —", "… in Des Moines'
+        …"). Returns (start, end, unit) per piece, in order; empty for anything but a story."""
+        text = post.text or ""
+        if len(text) < 300 or "\n\n" not in text or self.precincts.find(text)[0]:
+            return []
+        dateline = _DATELINE.search(text)
+        place = dateline.group(1) if dateline else text.split("\n", 1)[0]
+        acct = self.accounts.get(norm_handle(post.author or ""))
+        scope = [acct.county] if acct is not None and not acct.precinct else []
+        marks: list[tuple[int, tuple[str, str]]] = []
+        for m in _STORY_UNIT.finditer(text):
+            query = f"{place}\n{m.group(0)}"
+            if scope:
+                found, ambiguous = self.search.find(query, scope, satellites=False)
+                match = found[0] if found and not ambiguous else None
+            else:
+                match, _ = self.search.find_statewide(query)
+            if match is not None and (not marks or marks[-1][1] != match.unit.key):
+                para = text.rfind("\n\n", 0, m.start())
+                marks.append((para + 2 if para >= 0 else 0, match.unit.key))
+        out = []
+        for k, (start, key) in enumerate(marks):
+            end = marks[k + 1][0] if k + 1 < len(marks) else len(text)
+            if k == 0:
+                start = 0  # the story's opening belongs to its first unit
+            out.append((start, end, key))
+        return out
+
+    def _parse_story(self, post: PostInput, context: ThreadContext | None,
+                     pieces: list[tuple[int, int, tuple[str, str]]]) -> ParseResult:
+        """Each piece of a story read for its own unit; every claim waits (a story's unit is read
+        from its place and precinct words, not named as the party names it)."""
+        text = post.text or ""
+        hedge = classify.hedged(text)
+        claims: list[ParsedClaim] = []
+        for start, end, key in pieces:
+            result = self._parse(replace(post, text=text[start:end]), context, unit_hint=key)
+            for c in result.claims:
+                why = "unit read from the story's place and precinct words"
+                problems = c.problems + (why,) + ((f"hedged: {hedge.group(0)!r}",) if hedge else ())
+                claims.append(replace(c, evidence=tuple((a + start, b + start, t) for a, b, t in c.evidence),
+                                      status="review", problems=problems, rule=c.rule + "; story"))
+        units = [(c.county, c.precinct) for c in claims if c.county]
+        if not claims:
+            return self._parse(post, context)
         return ParseResult("precinct_result", tuple(claims), "", units[0] if units else None)
 
     def _segments(self, post: PostInput) -> list[tuple[str, Callable[[int], int], int]]:
@@ -274,7 +329,8 @@ class Parser:
             out.append((seg, to_full, prefix_end))
         return out
 
-    def _parse(self, post: PostInput, context: ThreadContext | None, *, heading: int = 0) -> ParseResult:
+    def _parse(self, post: PostInput, context: ThreadContext | None, *, heading: int = 0,
+               unit_hint: tuple[str, str] | None = None) -> ParseResult:
         """Parse one text. ``heading``: characters at its start that are the heading of a
         segmented post ("Story County results so far"), whose talk of totals is not this unit's."""
         text = post.text or ""
@@ -299,6 +355,8 @@ class Parser:
         # The unit search never reads a group's name as a town ("Warren", "Sanders").
         unnamed = _blank_spans(text, [(s, e) for s, e, _, _ in cands])
         precinct, how, ambiguous, unit_alts, unit_span = self._which_precinct(post, context, refs, counties, unnamed)
+        if unit_hint is not None and not refs:
+            precinct, how, ambiguous, unit_alts, unit_span = unit_hint, "story", False, [], None
         named_spans = [(r.start, r.end) for r in refs] + ([unit_span] if unit_span else [])
         # Delegate lists by position ("Dels 3-2-1-1") are read apart, never paired with names.
         plists = find_positional_lists(text, blocked=named_spans)
@@ -316,7 +374,7 @@ class Parser:
             ambiguous = True  # one unit per line: the numbers of several units, never merged into one claim
         correcting = context is not None and bool(context.prior) and is_correction(text)
         agg = classify.aggregate_signal(text[heading:])
-        if agg and not (refs and len(text) > 400):
+        if agg and not ((refs or unit_hint) and len(text) > 400):
             return ParseResult("aggregate", (), f"aggregate: {agg.group(0)!r}")
         # A long story that names units is read for them even when it also talks about the
         # state ("across the state", "counties"); its claims carry that doubt and wait.

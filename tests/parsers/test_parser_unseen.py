@@ -148,3 +148,20 @@ def test_one_unit_per_line_is_read_as_separate_claims(parser):
     assert got[("Ames 1-2", "final")] == {"Buttigieg": 60, "Biden": 40}
     for c in r.claims:
         assert all(text[a:b] == t for a, b, t in c.evidence), c.evidence
+
+
+def test_a_news_story_is_read_per_precinct_with_its_dateline_place(parser):
+    """A story names its city once, in the dateline, and its precincts by number in later paragraphs:
+    each paragraph's numbers go to that precinct of that city, and wait for a person."""
+    text = ("Buttigieg and Sanders split Fort Dodge\n\nFORT DODGE — Two precinct caucuses in the city ended "
+            "close on Monday night, according to the chairs who called in their results to the paper.\n\n"
+            "Precinct 1\nFinal alignment: Buttigieg 46, Biden 18, Sanders 18\n\n"
+            "Precinct 2\nFinal alignment: Buttigieg 58, Biden 29, Sanders 22\n\n"
+            "Both chairs said turnout was the highest they had seen in years.")
+    r = parse(parser, text)
+    got = {(c.precinct, c.round): dict(c.counts) for c in r.claims}
+    assert got[("Fort Dodge 01", "final")] == {"Buttigieg": 46, "Biden": 18, "Sanders": 18}
+    assert got[("Fort Dodge 02", "final")] == {"Buttigieg": 58, "Biden": 29, "Sanders": 22}
+    assert all(c.status == "review" for c in r.claims)
+    for c in r.claims:
+        assert all(text[a:b] == t for a, b, t in c.evidence)
