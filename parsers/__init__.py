@@ -39,6 +39,7 @@ from shadowtally.parsers.corrections import is_correction
 from shadowtally.parsers.counts import Atom, Facts, Pair, atoms_from, mask, pair_counts
 from shadowtally.parsers.plausibility import check_claim, check_rounds
 from shadowtally.parsers.precincts import PrecinctIndex, PrecinctRef
+from shadowtally.parsers.normalize import reader_text
 from shadowtally.parsers.positional import PositionalList, find_positional_lists
 from shadowtally.parsers.unit_search import UnitSearch
 from shadowtally.parsers.rounds import find_round_labels
@@ -55,6 +56,13 @@ _DIGIT = re.compile(r"\d")
 # A news story's dateline ("FORT DODGE — …") and its precinct mentions ("Ward 3, Precinct 1").
 _DATELINE = re.compile(r"(?m)^([A-Z][A-Z.' ]{2,30}[A-Z])\s+[—–-]\s")
 _STORY_UNIT = re.compile(r"\b(?:ward\s+\d+\s*,?\s*precinct\s+\d+|precinct\s+(?:no\.?\s*|#\s*)?\d+|ward\s+\d+)\b", re.I)
+_NOT_VIABLE_AFTER = re.compile(
+    r"\s*(?:\)\s*)?(?:,|and|but|who)?\s*(?:was|were|is|are|wasn'?t|weren'?t)?\s*(?:not|n't|non-?|never)\s*(?:viable|make\s+viability)"
+    r"|\s*(?:,|and)?\s*(?:fell|came\s+up)\s+short|\s*(?:,|and)?\s*(?:didn'?t|did\s+not)\s+(?:make|reach|get)\s+(?:it|viab)", re.I)
+# Another year's caucus ("Flashback: in 2016 Ames 1-1 went Sanders 5"): its numbers are not tonight's.
+_OTHER_YEAR = re.compile(r"\bflashback\b|\bfour\s+years\s+ago\b|\blast\s+(?:cycle|caucus)\b|\b(?:in|back\s+in)\s+(?:19\d\d|20(?:0\d|1[0-8]))\b", re.I)
+# "Nobody realigned": the final alignment is the first one again.
+_NO_REALIGNMENT = re.compile(r"\b(?:nobody|no\s+one|no-one)\s+(?:moved|realigned)|\bno\s+(?:movement|realignment)\b|\b(?:all|every|everybody|everyone)\s+(?:(?:\w+\s+){0,2})?(?:groups?\s+)?(?:was\s+|were\s+)?viable\b", re.I)
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")
 _THE_BEFORE = re.compile(r"\b(?:the|all|every|each)\s+$", re.I)
 # A group's count changing between rounds ("climbed from 22 to 39", "Biden 12 → 15"): which
@@ -180,7 +188,8 @@ class Parser:
             if _NOT_A_GROUP_AFTER.match(text, sp.end_char):
                 continue  # "Warren County", "Story City", "Lincoln Elementary"
             if sp.id_ == "Other" and (_THE_BEFORE.search(text, 0, sp.start_char)
-                                      or text[sp.end_char:sp.end_char + 1].lower() == "s"):
+                                      or text[sp.end_char:sp.end_char + 1].lower() == "s"
+                                      or text[sp.start_char:sp.end_char].lower().endswith("s")):
                 continue  # "the others 3 apiece", "the other groups": everyone else, not the group Other
             # A lower-case common first name ("tom", "amy", "joe", "pete") only counts if it is
             # written as a name, not as an ordinary word inside a sentence.
@@ -205,6 +214,20 @@ class Parser:
     # -- the parse --------------------------------------------------------------------------
 
     def parse(self, post: PostInput, context: ThreadContext | None = None) -> ParseResult:
+        """Read one post (see the module docstring); evidence spans index the post as written."""
+        raw = post.text or ""
+        text, where, disguised = reader_text(raw)
+        if text == raw:
+            return self._parse_folded(post, context)
+        result = self._parse_folded(replace(post, text=text), context)
+        # Read as folded, but held: look-alike letters in a name are also how a post is spoofed.
+        why = "look-alike or invisible characters in the text were read as plain letters and digits"
+        claims = tuple(replace(c, evidence=tuple((where[a], where[b], raw[where[a]:where[b]]) for a, b, _ in c.evidence),
+                               **({"status": "review", "problems": c.problems + (why,)} if disguised else {}))
+                       for c in result.claims)
+        return replace(result, claims=claims)
+
+    def _parse_folded(self, post: PostInput, context: ThreadContext | None) -> ParseResult:
         full = post.text or ""
         if len(full) > MAX_TEXT:
             result = self._parse(replace(post, text=full[:MAX_TEXT]), context)
@@ -392,6 +415,13 @@ class Parser:
         claims = [_with_unit_alternatives(c, unit_alts) for c in claims]
         claims += self._positional_claims(text, plists, claims, precinct, how, ambiguous)
         claims = _final_beside_delegates(claims)
+        if _NO_REALIGNMENT.search(text):
+            claims = _final_copies(claims)
+        other_year = _OTHER_YEAR.search(text)
+        if other_year:
+            claims = [replace(c, status="review", problems=c.problems + (f"talks of another year's caucus: "
+                                                                          f"{other_year.group(0)!r}",))
+                      for c in claims]
         transition = _TRANSITION.search(unnamed)
         if transition:
             claims = [replace(c, status="review", problems=c.problems + (f"counts change between rounds: "
@@ -482,6 +512,10 @@ class Parser:
                     after = [l for l in labels if l[0] >= p.end and l[0] - p.end <= 60 and "\n" not in text[p.end:l[0]]
                              and not _SENTENCE_END.search(text, p.end, l[0]) and not _heads_numbers(l, pairs, text, labels)]
                     rnd = after[0][2] if after else "unknown"
+            if _NOT_VIABLE_AFTER.match(text, p.end) and "first" in self.election.rounds:
+                # "Pete had 2 and wasn't viable": a group that did not reach viability is counted
+                # in the first alignment; it holds nothing in the final.
+                rnd = "first"
             if rnd == "unknown" and self.election.single_round:
                 # A one-round election (a straw poll): a count can only be that round's.
                 rnd = self.election.single_round
@@ -690,6 +724,18 @@ def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
     for s, e in spans:
         chars[s:e] = " " * (e - s)
     return "".join(chars)
+
+
+def _final_copies(claims: list[ParsedClaim]) -> list[ParsedClaim]:
+    """With nobody realigning, a first-alignment claim is also the final one: a held copy says so."""
+    finals = {(c.county, c.precinct) for c in claims if c.round == "final"}
+    out = list(claims)
+    for c in claims:
+        if c.round == "first" and (c.county, c.precinct) not in finals:
+            out.append(replace(c, round="final", status="review",
+                               problems=c.problems + ("round inferred: nobody realigned, so the final alignment is "
+                                                      "the first",)))
+    return out
 
 
 def _final_beside_delegates(claims: list[ParsedClaim]) -> list[ParsedClaim]:

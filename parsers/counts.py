@@ -78,6 +78,7 @@ _THRESH = re.compile(
 _DTOTAL = re.compile(
     r"\b(?:we|precinct|there|it|this\s+precinct|our\s+precinct)\s+(?:have|has|had|are|were|elect(?:s|ed)?|award(?:s|ed)?|gets?)\s+(\d+)\s+(?:county\s+)?(?:convention\s+)?delegates"
     r"|\belection\s+of\s+(\d+)\s+delegates|(?<![\d.])(\d+)\s+(?:county\s+)?delegates\s+(?:to\s+award|total|in\s+(?:this|our|my)\s+precinct|available|at\s+stake|to\s+assign|to\s+give)"
+    r"|\bonly\s+(\d+)\s+(?:county\s+)?delegates\b(?=\s*[:—–-])"
     r"|(?<![\d.])(\d+)[-\s]delegate\s+precinct|\b(?:total|D)\s*(?:delegates)?\s*[:=]\s*(\d+)\s+delegates"
     # "5 delegates — Warren 2, …", "for 14 delegates: Butt 3, …": the total before its list
     r"|(?<![\w.\-/])(?<!pct\s)(?<!prec\s)(?<!precinct\s)(?<!ward\s)(?<!#)(\d+)\s+(?:county\s+)?delegates\s*(?=[—–]|\s-\s|→|->)|\bfor\s+(\d+)\s+(?:county\s+)?delegates\b", re.I)
@@ -126,9 +127,9 @@ def mask(text: str, *, keep_tags: frozenset[str], extra_spans: list[tuple[int, i
             pass
         _blank(chars, m.start(g), m.end(g))
     for m in _DTOTAL.finditer(text):
-        g = next(i for i in range(1, 8) if m.group(i))
+        g = next(i for i in range(1, 9) if m.group(i))
         facts.delegates_total = int(m.group(g))
-        if g < 6:  # "5 delegates — Warren 2": there "delegates" still heads the list that follows
+        if g not in (4, 7, 8):  # "5 delegates — Warren 2": there "delegates" still heads the list that follows
             facts.total_spans.append((m.start(), m.end()))
         _blank(chars, m.start(g), m.end(g))
     for m in _THRESH.finditer(text):

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 __all__ = ["PositionalList", "find_positional_lists"]
 
 _N = r"\d{1,2}"
-_SEP = r"\s*[-/,–]\s*"
+_SEP = r"\s*[-/,–|]\s*"
 _LIST = rf"{_N}(?:{_SEP}{_N}){{1,9}}"
 _DELS = r"(?:county\s+)?(?:del(?:egate)?s?|CDs)\b\.?"
 # "Dels 3-2-1-1", "Delegates: 4, 1, 1, 1", "delegates 4 / 3 / 2"

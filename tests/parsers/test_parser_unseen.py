@@ -165,3 +165,24 @@ def test_a_news_story_is_read_per_precinct_with_its_dateline_place(parser):
     assert all(c.status == "review" for c in r.claims)
     for c in r.claims:
         assert all(text[a:b] == t for a, b, t in c.evidence)
+
+
+@pytest.mark.parametrize("text", [
+    "Ames 1-1 final: Ѕanders 66, Warren 33",              # a Cyrillic S
+    "Ames 1-1 final: Sa\u200bnders 66, Warren 33",          # a zero-width space inside the name
+    "Ames 1-1 final: Ｓａｎｄｅｒｓ 66, Warren 33",          # fullwidth letters
+    "Ames 1-1 final: Sanders 𝟲𝟲, Warren 𝟯𝟯",               # mathematical bold digits
+    "Ames 1-1 final: \u202eSanders 66, Warren 33\u202c",    # bidi controls
+])
+def test_disguised_letters_never_move_a_number_and_wait(parser, text):
+    """Homoglyphs, zero-width, fullwidth and bidi characters: the numbers stay with their groups,
+    the claim waits for a person, and the evidence points into the post as written."""
+    (c,) = parse(parser, text).claims
+    assert dict(c.counts) == {"Sanders": 66, "Warren": 33}
+    assert c.status == "review"
+    assert all(text[a:b] == t for a, b, t in c.evidence)
+
+
+def test_a_no_break_space_is_ordinary_typing(parser):
+    (c,) = parse(parser, "Ames 1-1 final:\u00a0Sanders 66, Warren 33").claims
+    assert c.status == "accepted"
