@@ -17,6 +17,7 @@ handling). Printed:
 from __future__ import annotations
 
 import argparse
+import html
 import json
 import sys
 from pathlib import Path
@@ -25,6 +26,11 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
 from shadowtally.cli.commands.parse import _load_parser, run_parse  # noqa: E402
+
+
+def _unit(county: str | None, precinct: str | None) -> tuple[str | None, str | None]:
+    """Unit names compared without HTML escapes (the certified file writes "&amp;", the bundle "&")."""
+    return (county, html.unescape(precinct) if precinct else precinct)
 
 
 def _eq(a: float, b: float) -> bool:
@@ -48,7 +54,7 @@ def score(posts: list[dict], outputs: list[dict]) -> dict[str, object]:
         for c in accepted:
             for cand, val in c["counts"].items():
                 acc_n += 1
-                if any(t["county"] == c["county"] and t["precinct"] == c["precinct"] and t["round"] == c["round"]
+                if any(_unit(t["county"], t["precinct"]) == _unit(c["county"], c["precinct"]) and t["round"] == c["round"]
                        and cand in t["counts"] and _eq(t["counts"][cand], val) and not exp.get("impossible")
                        for t in truth):
                     acc_ok += 1
@@ -59,8 +65,8 @@ def score(posts: list[dict], outputs: list[dict]) -> dict[str, object]:
         for t in truth:
             for cand, val in t["counts"].items():
                 rec_n += 1
-                hits = [c for c in claims if c["status"] in ("accepted", "review") and c["county"] == t["county"]
-                        and c["precinct"] == t["precinct"] and c["round"] == t["round"]
+                hits = [c for c in claims if c["status"] in ("accepted", "review")
+                        and _unit(c["county"], c["precinct"]) == _unit(t["county"], t["precinct"]) and c["round"] == t["round"]
                         and cand in c["counts"] and _eq(c["counts"][cand], val)]
                 if hits:
                     rec_found += 1

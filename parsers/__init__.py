@@ -310,13 +310,21 @@ class Parser:
         """The post cut into one piece per unit, when two or more lines each name a unit and
         hold numbers; each piece with a map from its offsets back to the post's."""
         text = post.text or ""
-        if "\n" not in text:
-            return []
         lines: list[tuple[int, int]] = []
-        pos = 0
-        for raw in text.split("\n"):
-            lines.append((pos, pos + len(raw)))
-            pos += len(raw) + 1
+        if "\n" in text:
+            pos = 0
+            for raw in text.split("\n"):
+                lines.append((pos, pos + len(raw)))
+                pos += len(raw) + 1
+        else:
+            # One line: its sentences ("Tama/Columbia: … . Dubuque 1: … . Manchester 1: …").
+            pos = 0
+            for m in _SENTENCE_END.finditer(text):
+                lines.append((pos, m.start() + 1))
+                pos = m.end()
+            lines.append((pos, len(text)))
+            if len(lines) < 2:
+                return []
         acct = self.accounts.get(norm_handle(post.author or ""))
         scope = [c for c, _, _ in self.precincts.counties_named(text)] + self._bracketed_counties(text)
         if acct is not None and not acct.precinct:
