@@ -373,15 +373,7 @@ class Parser:
         if why_other:
             return ParseResult("other", (), why_other)
         doc = self.nlp(text)
-        cands = self._candidates(doc)
-        refs, counties = self.precincts.find(text, blocked=[(s, e) for s, e, _, _ in cands])
-        # "Warren JEFFERSON final alignment: …": a county that shares a group's name, right
-        # before one of its own units on one line, is the county; the group is named later.
-        county_heads = {r.start for r in refs if r.how == "county+name"}
-        cands = [c for c in cands if c[0] not in county_heads]
-        refs = [r for r in refs if not any(s < r.end and r.start < e for s, e, _, _ in cands)]
-        # "Cedar Rapids: 43 people": a number that counts people ends no unit name.
-        refs = [r for r in refs if not _PEOPLE_AFTER.match(text, r.end)]
+        cands, refs, counties = self._names(doc, text)
         labels = find_round_labels(text)
         # The unit search never reads a group's name as a town ("Warren", "Sanders").
         unnamed = _blank_spans(text, [(s, e) for s, e, _, _ in cands])
@@ -422,22 +414,21 @@ class Parser:
         claims = self._claims(post, context, text, pairs, labels, facts, precinct, how, ambiguous, refs)
         claims = [_with_unit_alternatives(c, unit_alts) for c in claims]
         claims += self._positional_claims(text, plists, claims, precinct, how, ambiguous)
-        claims = _final_beside_delegates(claims)
-        if _NO_REALIGNMENT.search(text):
-            claims = _final_copies(claims)
-        other_year = _OTHER_YEAR.search(text)
-        if other_year:
-            claims = [replace(c, status="review", problems=c.problems + (f"talks of another year's caucus: "
-                                                                          f"{other_year.group(0)!r}",))
-                      for c in claims]
-        transition = _TRANSITION.search(unnamed)
-        if transition:
-            claims = [replace(c, status="review", problems=c.problems + (f"counts change between rounds: "
-                                                                          f"{transition.group(0)!r}",))
-                      for c in claims]
-        if story_doubt:
-            claims = [replace(c, status="review", problems=c.problems + (story_doubt,)) for c in claims]
+        claims = _post_level_doubts(_final_beside_delegates(claims), text, unnamed, story_doubt)
         return ParseResult("precinct_result", tuple(self._check_math(claims, facts.attendance)), "", precinct)
+
+    def _names(self, doc, text: str) -> tuple[list[tuple[int, int, str, float]], list[PrecinctRef], list[str]]:
+        """The groups and the units a text names, each settling where the two overlap."""
+        cands = self._candidates(doc)
+        refs, counties = self.precincts.find(text, blocked=[(s, e) for s, e, _, _ in cands])
+        # "Warren JEFFERSON final alignment: …": a county that shares a group's name, right
+        # before one of its own units on one line, is the county; the group is named later.
+        county_heads = {r.start for r in refs if r.how == "county+name"}
+        cands = [c for c in cands if c[0] not in county_heads]
+        refs = [r for r in refs if not any(s < r.end and r.start < e for s, e, _, _ in cands)]
+        # "Cedar Rapids: 43 people": a number that counts people ends no unit name.
+        refs = [r for r in refs if not _PEOPLE_AFTER.match(text, r.end)]
+        return cands, refs, counties
 
     def _context_precinct(self, post: PostInput, context: ThreadContext | None, refs: Sequence[PrecinctRef]):
         p, _, _, _, _ = self._which_precinct(post, context, list(refs))
@@ -505,7 +496,43 @@ class Parser:
                 if m.group(1).lower() in self.precincts.counties]
 
     def _claims(self, post, context, text, pairs: list[Pair], labels, facts: Facts, precinct, how, ambiguous, refs):
-        # Round of each pair: its unit, else the last label before it, else a label later in the line.
+        """One claim per round the pairs fall in: counts, correction, problems, status, evidence."""
+        hedge = classify.hedged(text)
+        correction = is_correction(text) and context is not None and bool(context.prior)
+        claims: list[ParsedClaim] = []
+        for rnd, plist in self._rounds_of(pairs, labels, text).items():
+            counts, conflict = _counts_of(plist, facts)
+            supersedes, c_round, c_precinct = None, rnd, precinct
+            if correction:
+                counts, supersedes, c_round, c_precinct = _apply_correction(context, plist, facts, precinct, rnd, counts)
+            problems = _reading_problems(plist, conflict, hedge if supersedes is None else None, ambiguous, c_round,
+                                         counts)
+            conf = _confidence(plist, how)
+            if how == "statewide" and c_precinct == precinct:
+                problems.append("unit found by its words alone, with no county given")
+            if c_precinct is None:
+                problems.append("no precinct")
+                county = name = None
+            else:
+                county, name = c_precinct
+                problems.extend(check_claim(c_round, counts, self.election.precinct(county, name), facts.attendance))
+            # Every problem holds the claim for a person, a caucus-math one included: the post
+            # may well say those numbers (an inconsistent sheet), but a number that fails the
+            # math is never published on the machine's word (the review desk decides).
+            status = "accepted" if not problems and conf >= ACCEPT_AT else "review"
+            out_counts = {k: (int(v) if c_round != "sde" and float(v).is_integer() else v) for k, v in counts.items()}
+            evidence = [(p.start, p.end, text[p.start:p.end]) for p in plist]
+            evidence += [(r.start, r.end, r.text) for r in refs[:1]]
+            evidence += [(l[0], l[1], text[l[0]:l[1]]) for l in labels if l[2] == rnd][:1]
+            rule = ("+".join(sorted({p.rule for p in plist})) + (f"; precinct:{how}" if how else "")
+                    + ("; correction" if supersedes else ""))
+            claims.append(ParsedClaim(county, name, c_round, out_counts, status, conf, rule,
+                                      tuple(sorted(set(evidence))), supersedes is not None, supersedes, tuple(problems)))
+        return claims
+
+    def _rounds_of(self, pairs: list[Pair], labels: list[tuple[int, int, str]], text: str) -> dict[str, list[Pair]]:
+        """The round of each pair: its unit, else the last label before it, else a label later
+        in the line that heads no list of its own; grouped by round, in text order."""
         by_round: dict[str, list[Pair]] = {}
         for p in pairs:
             rnd = p.round
@@ -528,81 +555,7 @@ class Parser:
                 # A one-round election (a straw poll): a count can only be that round's.
                 rnd = self.election.single_round
             by_round.setdefault(rnd, []).append(p)
-        hedge = classify.hedged(text)
-        correction = is_correction(text) and context is not None and bool(context.prior)
-        claims: list[ParsedClaim] = []
-        for rnd, plist in by_round.items():
-            counts: dict[str, float] = {}
-            conflict = False
-            for p in plist:
-                if p.key in counts and counts[p.key] != p.value:
-                    if p.num_start in facts.corrected_from:
-                        counts[p.key] = p.value
-                        continue
-                    conflict = True
-                counts.setdefault(p.key, p.value)
-            supersedes = None
-            c_precinct = precinct
-            c_round = rnd
-            if correction:
-                prior = _find_prior(context, plist, facts, precinct)
-                if prior is not None and rnd not in ("unknown", prior[1].round):
-                    prior = None  # an update of another round replaces nothing of this one
-                if prior is not None:
-                    pid, old = prior
-                    # A correction of a few numbers keeps the rest of the earlier list; a whole new
-                    # list ("update: final alignment …", three groups or more) stands on its own.
-                    if len(counts) < 3:
-                        merged = dict(old.counts)
-                        merged.update(counts)
-                        counts = merged
-                    supersedes = pid
-                    c_round = rnd if rnd != "unknown" else old.round
-                    if c_precinct is None and old.county is not None:
-                        c_precinct = (old.county, old.precinct)
-            problems: list[str] = []
-            conf = 0.95
-            rules = sorted({p.rule for p in plist})
-            if any(p.approx for p in plist):
-                problems.append("approximate number")
-            if conflict:
-                problems.append("two values for one group")
-            if hedge and supersedes is None:
-                problems.append(f"hedged: {hedge.group(0)!r}")
-            if ambiguous:
-                problems.append("several precincts named")
-            if c_round == "unknown":
-                problems.append("round not stated")
-            if c_round == "sde" and any(float(v) == int(v) and v > 1 for v in counts.values()):
-                problems.append("whole-number SDE")
-            fz = min(p.fuzzy for p in plist)
-            if fz < 1.0:
-                conf -= (1.0 - fz) * 0.8 + 0.05
-            conf -= {"thread": 0.05, "account": 0.03, "code": 0.02, "county+number": 0.02, "site": 0.02, "search": 0.05,
-                     "statewide": 0.1}.get(how, 0.0)
-            if how == "statewide" and c_precinct == precinct:
-                problems.append("unit found by its words alone, with no county given")
-            if c_precinct is None:
-                problems.append("no precinct")
-                county = name = None
-            else:
-                county, name = c_precinct
-                unit = self.election.precinct(county, name)
-                attendance = facts.attendance
-                problems.extend(check_claim(c_round, counts, unit, attendance))
-            conf = round(max(0.0, min(conf, 0.99)), 3)
-            # Every problem holds the claim for a person, a caucus-math one included: the post
-            # may well say those numbers (an inconsistent sheet), but a number that fails the
-            # math is never published on the machine's word (the review desk decides).
-            status = "accepted" if not problems and conf >= ACCEPT_AT else "review"
-            out_counts = {k: (int(v) if c_round != "sde" and float(v).is_integer() else v) for k, v in counts.items()}
-            evidence = [(p.start, p.end, text[p.start:p.end]) for p in plist]
-            evidence += [(r.start, r.end, r.text) for r in refs[:1]]
-            evidence += [(l[0], l[1], text[l[0]:l[1]]) for l in labels if l[2] == rnd][:1]
-            rule = "+".join(rules) + (f"; precinct:{how}" if how else "") + ("; correction" if supersedes else "")
-            claims.append(ParsedClaim(county, name, c_round, out_counts, status, conf, rule,
-                                      tuple(sorted(set(evidence))), supersedes is not None, supersedes, tuple(problems)))
-        return claims
+        return by_round
 
     def _positional_claims(self, text: str, plists: list[PositionalList], claims: list[ParsedClaim],
                            precinct: tuple[str, str] | None, how: str, ambiguous: bool) -> list[ParsedClaim]:
@@ -703,6 +656,76 @@ class Parser:
         return out
 
 
+def _counts_of(plist: list[Pair], facts: Facts) -> tuple[dict[str, float], bool]:
+    """The counts of one round's pairs, and whether one group got two different values
+    (a value the post itself corrects, "Biden 12 (not 21)", wins)."""
+    counts: dict[str, float] = {}
+    conflict = False
+    for p in plist:
+        if p.key in counts and counts[p.key] != p.value:
+            if p.num_start in facts.corrected_from:
+                counts[p.key] = p.value
+                continue
+            conflict = True
+        counts.setdefault(p.key, p.value)
+    return counts, conflict
+
+
+def _apply_correction(context: ThreadContext, plist: list[Pair], facts: Facts, precinct: tuple[str, str] | None,
+                      rnd: str, counts: dict[str, float]
+                      ) -> tuple[dict[str, float], str | None, str, tuple[str, str] | None]:
+    """A correction's counts, the post it supersedes, its round and unit (from the earlier claim
+    when the correction does not say them)."""
+    prior = _find_prior(context, plist, facts, precinct)
+    if prior is not None and rnd not in ("unknown", prior[1].round):
+        prior = None  # an update of another round replaces nothing of this one
+    if prior is None:
+        return counts, None, rnd, precinct
+    pid, old = prior
+    # A correction of a few numbers keeps the rest of the earlier list; a whole new
+    # list ("update: final alignment …", three groups or more) stands on its own.
+    if len(counts) < 3:
+        counts = {**old.counts, **counts}
+    c_round = rnd if rnd != "unknown" else old.round
+    if precinct is None and old.county is not None:
+        precinct = (old.county, old.precinct)
+    return counts, pid, c_round, precinct
+
+
+def _reading_problems(plist: list[Pair], conflict: bool, hedge: re.Match[str] | None, ambiguous: bool,
+                      round_: str, counts: Mapping[str, float]) -> list[str]:
+    """Doubts about how a claim was read (not about its numbers' math)."""
+    problems: list[str] = []
+    if any(p.approx for p in plist):
+        problems.append("approximate number")
+    if conflict:
+        problems.append("two values for one group")
+    if hedge:
+        problems.append(f"hedged: {hedge.group(0)!r}")
+    if ambiguous:
+        problems.append("several precincts named")
+    if round_ == "unknown":
+        problems.append("round not stated")
+    if round_ == "sde" and any(float(v) == int(v) and v > 1 for v in counts.values()):
+        problems.append("whole-number SDE")
+    return problems
+
+
+# How much less sure a reading is when its unit came from somewhere other than the post's own name for it.
+_HOW_PENALTY = {"thread": 0.05, "account": 0.03, "code": 0.02, "county+number": 0.02, "site": 0.02, "search": 0.05,
+                "statewide": 0.1}
+
+
+def _confidence(plist: list[Pair], how: str) -> float:
+    """The reading's confidence: lower for fuzzy-matched names and indirectly found units."""
+    conf = 0.95
+    fz = min(p.fuzzy for p in plist)
+    if fz < 1.0:
+        conf -= (1.0 - fz) * 0.8 + 0.05
+    conf -= _HOW_PENALTY.get(how, 0.0)
+    return round(max(0.0, min(conf, 0.99)), 3)
+
+
 def _lost_members(rounds: Mapping[str, Mapping[str, float]]) -> list[str]:
     """A group that still holds people at the final but fewer than at the first alignment:
     members of a viable group cannot leave, and a group that was not viable could not become
@@ -732,6 +755,25 @@ def _blank_spans(text: str, spans: list[tuple[int, int]]) -> str:
     for s, e in spans:
         chars[s:e] = " " * (e - s)
     return "".join(chars)
+
+
+def _post_level_doubts(claims: list[ParsedClaim], text: str, unnamed: str, story_doubt: str | None) -> list[ParsedClaim]:
+    """What the whole post says about all its claims: nobody realigned (a held final copy of
+    the first), another year's caucus, counts changing between rounds, a story's totals talk."""
+    if _NO_REALIGNMENT.search(text):
+        claims = _final_copies(claims)
+    doubts = []
+    other_year = _OTHER_YEAR.search(text)
+    if other_year:
+        doubts.append(f"talks of another year's caucus: {other_year.group(0)!r}")
+    transition = _TRANSITION.search(unnamed)
+    if transition:
+        doubts.append(f"counts change between rounds: {transition.group(0)!r}")
+    if story_doubt:
+        doubts.append(story_doubt)
+    if not doubts:
+        return claims
+    return [replace(c, status="review", problems=c.problems + tuple(doubts)) for c in claims]
 
 
 def _final_copies(claims: list[ParsedClaim]) -> list[ParsedClaim]:

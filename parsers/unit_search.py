@@ -141,8 +141,9 @@ class UnitSearch:
                    if (not e.unit.satellite and e.unit.county in scope)
                    or (satellites and e.unit.satellite
                        and (satellite_counties is None or e.unit.county in satellite_counties))]
+        # Ties in a fixed order (by unit), whatever order the word index gave the entries in.
         scored = sorted((m for e in entries if (m := self._score(e, toks, where)) is not None),
-                        key=lambda m: m.score, reverse=True)
+                        key=lambda m: (-m.score, m.unit.county, m.unit.name))
         if not scored:
             return [], False
         if len(scored) > 1 and scored[1].score >= scored[0].score:
