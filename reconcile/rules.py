@@ -105,6 +105,51 @@ def check_result(result: Result, pack: RulePack, *, satellite_sde: float | None 
     D = unit_delegates(result, pack)
     T = result.attendance if result.attendance is not None else (sum(first.values()) if first else 0)
 
+    findings += _count_rules(result, first, final, delegates, sde, D, T)
+    threshold = pack.viability_threshold(D, T) if D and T > 0 else None
+    # CM02 / CM03: first-viable groups are frozen.
+    if threshold is not None and first and final:
+        for g in sorted(g for g, n in first.items() if n >= threshold and final.get(g, 0) < n):
+            left = final.get(g, 0)
+            findings.append(_finding(
+                "CM03" if left == 0 else "CM02", result,
+                f"{g} was viable with {first[g]} in the first alignment but has {left} in the final"
+                " one; members of a viable group cannot leave it.",
+                group=g, first=first[g], final=left, threshold=threshold))
+
+    outcome: Outcome | None = None
+    if D and T > 0 and (first or final):
+        # An empty final alignment is still computable: nobody is viable, so any
+        # delegate awarded is wrong (CM11 says why).
+        outcome = pack.allocate(Alignment(D, first, final, result.attendance))
+
+    if delegates is not None and D:
+        _allocation_rules(result, pack, D, threshold, final, delegates, sde, outcome, findings)
+    elif sde and threshold is not None:
+        for g in sorted(sde):
+            if final.get(g, 0) < threshold:
+                findings.append(_finding("CM04", result, f"{g} got {sde[g]:.4f} SDE with {final.get(g, 0)} in the "
+                                         f"final alignment, below the threshold of {threshold}.", group=g,
+                                         final=final.get(g, 0), threshold=threshold, sde=sde[g]))
+
+    findings += _weight_rules(result, sde, delegates, satellite_sde, T)
+    status: Status
+    if outcome is None or delegates is None:
+        status = "not_checkable"
+    elif any(f.severity == "error" for f in findings):
+        status = "inconsistent"
+    elif outcome.coin_toss:
+        status = "coin_toss"
+    else:
+        status = "consistent"
+    return UnitCheck(result.county, result.precinct, status, outcome, tuple(findings))
+
+
+def _count_rules(result: Result, first: dict[str, int], final: dict[str, int], delegates: dict[str, int] | None,
+                 sde: dict[str, float] | None, D: int, T: int) -> list[Finding]:
+    """Rules on the head counts alone: a missing round (CM11), implausible counts (CM09), a
+    final alignment larger than the room (CM01)."""
+    findings: list[Finding] = []
     # CM11: a round missing where the others imply it.
     if not first and final:
         findings.append(_finding("CM11", result, f"No first alignment, yet {_people(sum(final.values()))} "
@@ -132,33 +177,13 @@ def check_result(result: Result, pack: RulePack, *, satellite_sde: float | None 
         findings.append(_finding("CM01", result, f"Final alignment has {_people(sum(final.values()))}, more "
                                  f"than the {T} counted at the start.", first_total=T,
                                  final_total=sum(final.values())))
+    return findings
 
-    threshold = pack.viability_threshold(D, T) if D and T > 0 else None
-    # CM02 / CM03: first-viable groups are frozen.
-    if threshold is not None and first and final:
-        for g in sorted(g for g, n in first.items() if n >= threshold and final.get(g, 0) < n):
-            left = final.get(g, 0)
-            findings.append(_finding(
-                "CM03" if left == 0 else "CM02", result,
-                f"{g} was viable with {first[g]} in the first alignment but has {left} in the final"
-                " one; members of a viable group cannot leave it.",
-                group=g, first=first[g], final=left, threshold=threshold))
 
-    outcome: Outcome | None = None
-    if D and T > 0 and (first or final):
-        # An empty final alignment is still computable: nobody is viable, so any
-        # delegate awarded is wrong (CM11 says why).
-        outcome = pack.allocate(Alignment(D, first, final, result.attendance))
-
-    if delegates is not None and D:
-        _allocation_rules(result, pack, D, threshold, final, delegates, sde, outcome, findings)
-    elif sde and threshold is not None:
-        for g in sorted(sde):
-            if final.get(g, 0) < threshold:
-                findings.append(_finding("CM04", result, f"{g} got {sde[g]:.4f} SDE with {final.get(g, 0)} in the "
-                                         f"final alignment, below the threshold of {threshold}.", group=g,
-                                         final=final.get(g, 0), threshold=threshold, sde=sde[g]))
-
+def _weight_rules(result: Result, sde: dict[str, float] | None, delegates: dict[str, int] | None,
+                  satellite_sde: float | None, T: int) -> list[Finding]:
+    """Rules on SDE: SDE = delegates x ratio (CM07), a satellite's SDE from its pool (CM12)."""
+    findings: list[Finding] = []
     # CM07: SDE = delegates × ratio.
     if sde is not None and delegates is not None and result.sde_ratio:
         for g in sorted(set(sde) | set(delegates)):
@@ -176,17 +201,7 @@ def check_result(result: Result, pack: RulePack, *, satellite_sde: float | None 
             findings.append(_finding("CM12", result, f"The site has {got:.4f} SDE; its attendance of {T} and the "
                                      f"pool rate give {satellite_sde:.4f}.", site_sde=round(got, 4),
                                      pool_sde=round(satellite_sde, 4), attendance=T))
-
-    status: Status
-    if outcome is None or delegates is None:
-        status = "not_checkable"
-    elif any(f.severity == "error" for f in findings):
-        status = "inconsistent"
-    elif outcome.coin_toss:
-        status = "coin_toss"
-    else:
-        status = "consistent"
-    return UnitCheck(result.county, result.precinct, status, outcome, tuple(findings))
+    return findings
 
 
 def _allocation_rules(result: Result, pack: RulePack, D: int, threshold: int | None, final: dict[str, int],
