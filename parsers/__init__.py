@@ -39,6 +39,7 @@ from shadowtally.parsers.corrections import is_correction
 from shadowtally.parsers.counts import Atom, Facts, Pair, atoms_from, mask, pair_counts
 from shadowtally.parsers.plausibility import check_claim, check_rounds
 from shadowtally.parsers.precincts import PrecinctIndex, PrecinctRef
+from shadowtally.parsers.delegate_phrases import find_delegate_phrases
 from shadowtally.parsers.normalize import reader_text
 from shadowtally.parsers.positional import PositionalList, find_positional_lists
 from shadowtally.parsers.unit_search import UnitSearch
@@ -414,6 +415,7 @@ class Parser:
         claims = self._claims(post, context, text, pairs, labels, facts, precinct, how, ambiguous, refs)
         claims = [_with_unit_alternatives(c, unit_alts) for c in claims]
         claims += self._positional_claims(text, plists, claims, precinct, how, ambiguous)
+        claims += self._phrase_claims(text, claims, precinct, how, ambiguous)
         claims = _post_level_doubts(_final_beside_delegates(claims), text, unnamed, story_doubt)
         return ParseResult("precinct_result", tuple(self._check_math(claims, facts.attendance)), "", precinct)
 
@@ -611,6 +613,53 @@ class Parser:
             claims[:] = [replace(c, status="review", problems=c.problems + ("two readings of the delegates",))
                          if c.round == "delegates" else c for c in claims]
         return out
+
+    def _phrase_claims(self, text: str, claims: list[ParsedClaim], precinct: tuple[str, str] | None, how: str,
+                       ambiguous: bool) -> list[ParsedClaim]:
+        """A delegates claim from delegates said in words (:mod:`parsers.delegate_phrases`), when
+        no list gave one: named groups are read as said; "each" and "all" are inferred and wait."""
+        if precinct is None or any(c.round == "delegates" and (c.county, c.precinct) == precinct for c in claims):
+            return []
+        phrases = find_delegate_phrases(text)
+        if not phrases:
+            return []
+        unit = self.election.precinct(*precinct)
+        counts: dict[str, float] = {}
+        problems: list[str] = []
+        for ph in phrases:
+            if ph.group is None:
+                counted = [c for c in claims if c.round in ("final", "unknown", "first") and (c.county, c.precinct) == precinct]
+                base = next((c for c in reversed(counted) if c.round in ("final", "unknown")), counted[-1] if counted else None)
+                if base is None:
+                    continue
+                for k in base.counts:
+                    counts.setdefault(k, ph.delegates or 1)
+                problems.append("delegates per group inferred from 'each' and the groups the post listed")
+                continue
+            key = self.aliases.by_alias.get(ph.group.strip(".'").lower())
+            if key is None:
+                continue
+            n = ph.delegates if ph.delegates is not None else (unit.delegates if unit is not None and ph.whole else None)
+            if n is None:
+                continue
+            if ph.delegates is None:
+                problems.append("'all the delegates' read as the unit's delegates")
+            counts[key] = n
+        if not counts:
+            return []
+        hedge = classify.hedged(text)
+        if hedge:
+            problems.append(f"hedged: {hedge.group(0)!r}")
+        if ambiguous:
+            problems.append("several precincts named")
+        if unit is not None:
+            problems.extend(check_claim("delegates", counts, unit, None))
+        conf = 0.9 - _HOW_PENALTY.get(how, 0.0)
+        status = "accepted" if not problems and conf >= ACCEPT_AT else "review"
+        evidence = tuple((ph.start, ph.end, text[ph.start:ph.end]) for ph in phrases)
+        return [ParsedClaim(precinct[0], precinct[1], "delegates", counts, status, round(conf, 3),
+                            "delegate-phrase" + (f"; precinct:{how}" if how else ""), evidence, False, None,
+                            tuple(problems))]
 
     def _check_math(self, claims: list[ParsedClaim], attendance: int | None) -> list[ParsedClaim]:
         """Caucus-math rules across the rounds one post gives for one precinct: if one fires,

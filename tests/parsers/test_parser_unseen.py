@@ -186,3 +186,17 @@ def test_disguised_letters_never_move_a_number_and_wait(parser, text):
 def test_a_no_break_space_is_ordinary_typing(parser):
     (c,) = parse(parser, "Ames 1-1 final:\u00a0Sanders 66, Warren 33").claims
     assert c.status == "accepted"
+
+
+@pytest.mark.parametrize("text,delegates,status", [
+    ("Ames 1-1 final: Bernie 61, Pete 40. All six delegates to Sanders", {"Sanders": 6}, "review"),  # 6 = D: math says no
+    ("Ames 1-1 final: Bernie 61, Pete 40. 4 delegates for Bernie, 2 for Pete", {"Sanders": 4}, None),
+    ("Ames 1-1 final: Bernie 61, Pete 40, Amy 40. Two delegates each.", {"Sanders": 2, "Buttigieg": 2, "Klobuchar": 2},
+     "review"),
+])
+def test_delegates_said_in_words(parser, text, delegates, status):
+    r = by_round(parse(parser, text))
+    for k, v in delegates.items():
+        assert r["delegates"].counts[k] == v
+    if status:
+        assert r["delegates"].status == status
