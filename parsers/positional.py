@@ -26,6 +26,8 @@ _BEFORE = re.compile(rf"\b{_DELS}\s*(?:[:=]|were|are|went|split|go)?\s*(?:\n\s*)
 _AFTER = re.compile(rf"\(?({_LIST})\)?\s+{_DELS}", re.I)
 # "3/1/1 Pete/Warren/Biden": a slash list with its order named right after it
 _NAMED = re.compile(rf"(?<![\w/])({_N}(?:\s*/\s*{_N}){{1,9}})(?=\s*\(?\s*[A-Za-z'.]+(?:\s*/\s*[A-Za-z'.]+){{1,9}})")
+# "… Pete 4. 2-2-2-1." a bare dash list alone as the post's last sentence (three numbers or more)
+_BARE = re.compile(rf"(?:(?<=[.!:;])|(?<=[.!:;]\s)|(?<=\n))\s*({_N}(?:\s*-\s*{_N}){{2,9}})\s*[.!]?\s*$")
 # "→ 3/2/1/1", "-> 8/5/5/4" (slashes or dashes after an arrow)
 _ARROW = re.compile(rf"(?:→|->|=>)\s*\(?({_N}(?:\s*[-/]\s*{_N}){{1,9}})\)?(?![\d.])")
 _LABEL_COLON = re.compile(r"\s*:")
@@ -46,7 +48,7 @@ def find_positional_lists(text: str, blocked: list[tuple[int, int]] = ()) -> lis
     """Every delegate list in ``text`` (not overlapping ``blocked`` spans such as unit names)."""
     out: list[PositionalList] = []
     taken: list[tuple[int, int]] = list(blocked)
-    for rx in (_BEFORE, _AFTER, _ARROW, _NAMED):
+    for rx in (_BEFORE, _AFTER, _ARROW, _NAMED, _BARE):
         for m in rx.finditer(text):
             s, e = m.span(1)
             if any(a < e and s < b for a, b in taken):
