@@ -586,23 +586,10 @@ class Parser:
                 keys = list(base.counts)[: len(pl.values)]
                 problems.append("delegates by position, mapped to the groups in the order the post listed them")
             counts = {k: v for k, v in zip(keys, pl.values)}
-            hedge = classify.hedged(text)
-            if hedge:
-                problems.append(f"hedged: {hedge.group(0)!r}")
-            if ambiguous:
-                problems.append("several precincts named")
-            if precinct is None:
-                problems.append("no precinct")
-                county = name = None
-            else:
-                county, name = precinct
-                unit = self.election.precinct(county, name)
-                if unit is not None:
-                    problems.extend(check_claim("delegates", counts, unit, None))
+            problems += self._delegates_doubts(text, counts, precinct, ambiguous, how)
+            county, name = precinct if precinct is not None else (None, None)
             if any(c.round == "delegates" and (c.county, c.precinct) == (county, name) for c in claims + out):
                 problems.append("two readings of the delegates")
-            if how == "statewide":
-                problems.append("unit found by its words alone, with no county given")
             conf = 0.9 - {"thread": 0.05, "account": 0.03, "search": 0.05, "statewide": 0.1}.get(how, 0.0)
             status = "accepted" if not problems and conf >= ACCEPT_AT else "review"
             evidence = ((pl.start, pl.end, text[pl.start:pl.end]),)
@@ -613,6 +600,26 @@ class Parser:
             claims[:] = [replace(c, status="review", problems=c.problems + ("two readings of the delegates",))
                          if c.round == "delegates" else c for c in claims]
         return out
+
+    def _delegates_doubts(self, text: str, counts: Mapping[str, float], precinct: tuple[str, str] | None,
+                          ambiguous: bool, how: str) -> list[str]:
+        """What holds a delegates claim read apart from the pairing (a list by position, a phrase):
+        a hedge, a unit in doubt or none, and the unit's own checks."""
+        problems: list[str] = []
+        hedge = classify.hedged(text)
+        if hedge:
+            problems.append(f"hedged: {hedge.group(0)!r}")
+        if ambiguous:
+            problems.append("several precincts named")
+        if how == "statewide":
+            problems.append("unit found by its words alone, with no county given")
+        if precinct is None:
+            problems.append("no precinct")
+        else:
+            unit = self.election.precinct(*precinct)
+            if unit is not None:
+                problems.extend(check_claim("delegates", counts, unit, None))
+        return problems
 
     def _phrase_claims(self, text: str, claims: list[ParsedClaim], precinct: tuple[str, str] | None, how: str,
                        ambiguous: bool) -> list[ParsedClaim]:
@@ -647,13 +654,7 @@ class Parser:
             counts[key] = n
         if not counts:
             return []
-        hedge = classify.hedged(text)
-        if hedge:
-            problems.append(f"hedged: {hedge.group(0)!r}")
-        if ambiguous:
-            problems.append("several precincts named")
-        if unit is not None:
-            problems.extend(check_claim("delegates", counts, unit, None))
+        problems += self._delegates_doubts(text, counts, precinct, ambiguous, how)
         conf = 0.9 - _HOW_PENALTY.get(how, 0.0)
         status = "accepted" if not problems and conf >= ACCEPT_AT else "review"
         evidence = tuple((ph.start, ph.end, text[ph.start:ph.end]) for ph in phrases)
