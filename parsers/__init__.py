@@ -64,6 +64,9 @@ _NOT_VIABLE_AFTER = re.compile(
 _OTHER_YEAR = re.compile(r"\bflashback\b|\bfour\s+years\s+ago\b|\blast\s+(?:cycle|caucus)\b|\b(?:in|back\s+in)\s+(?:19\d\d|20(?:0\d|1[0-8]))\b", re.I)
 # "Nobody realigned": the final alignment is the first one again.
 _NO_REALIGNMENT = re.compile(r"\b(?:nobody|no\s+one|no-one)\s+(?:moved|realigned)|\bno\s+(?:movement|realignment)\b|\b(?:all|every|everybody|everyone)\s+(?:(?:\w+\s+){0,2})?(?:groups?\s+)?(?:was\s+|were\s+)?viable\b", re.I)
+_WORD_BEFORE_NUMBER = re.compile(
+    r"(?<![\w@#])(?!(?:First|Final|Round|Dels?|Delegates?|And|Had|Has|With|Got|For|To|The|Only|Of|At|Was|Were|Is|Are|Alignment|"
+    r"Realignment|Total|Totals|Attendance|Viability|Threshold|Count|Counts|Tally|Results?|Sde|Sdes)\b)[A-Z][a-z]{1,12}\.?\s*[:\-–]?\s*$")
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")
 _THE_BEFORE = re.compile(r"\b(?:the|all|every|each)\s+$", re.I)
 # A group's count changing between rounds ("climbed from 22 to 39", "Biden 12 → 15"): which
@@ -509,6 +512,10 @@ class Parser:
                 counts, supersedes, c_round, c_precinct = _apply_correction(context, plist, facts, precinct, rnd, counts)
             problems = _reading_problems(plist, conflict, hedge if supersedes is None else None, ambiguous, c_round,
                                          counts)
+            if any(p.rule == "number-name" and _WORD_BEFORE_NUMBER.search(text, 0, p.num_start) for p in plist):
+                # "Butt 172 Klob 140": a capitalised word right before the number may be the name it
+                # belongs to, which the parser did not recognise; the number would go to the next name.
+                problems.append("a number read with the name after it has a word of its own before it")
             conf = _confidence(plist, how)
             if how == "statewide" and c_precinct == precinct:
                 problems.append("unit found by its words alone, with no county given")
@@ -758,6 +765,10 @@ def _reading_problems(plist: list[Pair], conflict: bool, hedge: re.Match[str] | 
         problems.append("round not stated")
     if round_ == "sde" and any(float(v) == int(v) and v > 1 for v in counts.values()):
         problems.append("whole-number SDE")
+    if {"name-number", "number-name"} <= {p.rule for p in plist}:
+        # "War 212 Butt 172 Klob 140": names the parser does not know shift numbers onto the
+        # next name it does; a list read both ways at once is that shift.
+        problems.append("names before and after numbers in one list: a name may not be recognised")
     return problems
 
 

@@ -58,7 +58,7 @@ _HEDGE = re.compile(
     r"|heard|miscount\w*|not\s+(?:yet\s+)?verified|unverified|per\s+a\s+(?:reader|friend|source|neighbou?r|text)"
     r"|(?:can|could)\s+(?:anyone|someone|somebody)\s+confirm|anyone\s+(?:there|confirm\w*)|from\s+a\s+text"
     r"|my\s+(?:mom|mum|dad|friend|wife|husband|sister|brother|cousin|neighbou?r|aunt|uncle)\b(?=.{0,40}\b(?:says|said|texted|told|who\s+was))"
-    r"|someone\s+in\s+the\s+comments|in\s+the\s+comments\s+says)\b"
+    r"|someone\s+in\s+the\s+comments|in\s+the\s+comments\s+says|early\s+(?:word|numbers|returns?)|unofficial(?:ly)?)\b"
     # A count asked about rather than stated: "… Warren 22?"
     r"|\d\s*\?", re.I)
 

@@ -200,3 +200,16 @@ def test_delegates_said_in_words(parser, text, delegates, status):
         assert r["delegates"].counts[k] == v
     if status:
         assert r["delegates"].status == status
+
+
+def test_unknown_abbreviations_never_shift_numbers_onto_known_names(parser):
+    """"War 212 Butt 172 Klob 140": the parser knows none of these short forms but 'Yang'; a number read
+    with the name after it while a word of its own stands before it waits instead of being published."""
+    r = parse(parser, "Ames 1-1 1st: War 212 Butt 172 Klob 140 Bid 131 Sand 129 Yang 28")
+    assert all(c.status == "review" for c in r.claims)
+
+
+@pytest.mark.parametrize("text", ["Early word from Ames 1-1 final: Warren 3, Pete 3",
+                                  "Ames 1-1 final (unofficial!!): Warren 3, Pete 3"])
+def test_early_word_and_unofficial_are_hedges(parser, text):
+    assert all(c.status == "review" for c in parse(parser, text).claims)
