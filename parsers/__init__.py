@@ -41,6 +41,7 @@ from shadowtally.parsers.plausibility import check_claim, check_rounds
 from shadowtally.parsers.precincts import PrecinctIndex, PrecinctRef
 from shadowtally.parsers.delegate_phrases import find_delegate_phrases
 from shadowtally.parsers.normalize import reader_text
+from shadowtally.parsers.tables import TableRound, find_tables
 from shadowtally.parsers.positional import PositionalList, find_positional_lists
 from shadowtally.parsers.unit_search import UnitSearch
 from shadowtally.parsers.rounds import find_round_labels
@@ -385,6 +386,9 @@ class Parser:
         if unit_hint is not None and not refs:
             precinct, how, ambiguous, unit_alts, unit_span = unit_hint, "story", False, [], None
         named_spans = [(r.start, r.end) for r in refs] + ([unit_span] if unit_span else [])
+        # Tables (rounds by column, or names over "Final: 47/56/44") are read by their structure.
+        tables = find_tables(text, self._group_of)
+        named_spans += [(t.start, t.end) for t in tables]
         # Delegate lists by position ("Dels 3-2-1-1") are read apart, never paired with names.
         plists = find_positional_lists(text, blocked=named_spans)
         # The words that named the unit ("Jefferson 1") hold no count.
@@ -406,17 +410,18 @@ class Parser:
         # A long story that names units is read for them even when it also talks about the
         # state ("across the state", "counties"); its claims carry that doubt and wait.
         story_doubt = f"aggregate talk in a long text: {agg.group(0)!r}" if agg else None
-        if not pairs:
+        if not pairs and not tables:
             n_cands = len({k for _, _, k, _ in cands})
             if facts.percentages and n_cands >= 2:
                 return ParseResult("aggregate", (), "percentages per group")
             return ParseResult("other", (), "no counts", precinct)
-        if precinct is None and not correcting and (max(p.value for p in pairs) > 1500 or (counties and not refs)):
+        if precinct is None and not correcting and pairs and (max(p.value for p in pairs) > 1500 or (counties and not refs)):
             return ParseResult("aggregate", (), "county or large totals without a precinct")
-        if precinct is None and not refs and not correcting and not _PRECINCT_WORDS.search(text):
+        if precinct is None and not refs and not tables and not correcting and not _PRECINCT_WORDS.search(text):
             return ParseResult("other", (), "numbers with no precinct or caucus context")
         claims = self._claims(post, context, text, pairs, labels, facts, precinct, how, ambiguous, refs)
         claims = [_with_unit_alternatives(c, unit_alts) for c in claims]
+        claims += self._table_claims(text, tables, claims, precinct, how, ambiguous)
         claims += self._positional_claims(text, plists, claims, precinct, how, ambiguous)
         claims += self._phrase_claims(text, claims, precinct, how, ambiguous)
         claims = _post_level_doubts(_final_beside_delegates(claims), text, unnamed, story_doubt)
@@ -606,6 +611,43 @@ class Parser:
             # Hold the pairing's delegates claim too: two readings of one round.
             claims[:] = [replace(c, status="review", problems=c.problems + ("two readings of the delegates",))
                          if c.round == "delegates" else c for c in claims]
+        return out
+
+    def _group_of(self, name: str) -> str | None:
+        """The group a name in a table names: an alias, or a close misspelling ("Klobachar")."""
+        n = name.strip().strip(".").lower()
+        key = self.aliases.by_alias.get(n)
+        if key is None:
+            fuzzy = self.fuzzy.match(n)
+            key = fuzzy[0] if fuzzy and fuzzy[1] >= 0.85 else None
+        return key
+
+    def _table_claims(self, text: str, tables: list[TableRound], claims: list[ParsedClaim], precinct: tuple[str, str] | None,
+                      how: str, ambiguous: bool) -> list[ParsedClaim]:
+        """One claim per round a table states (:mod:`parsers.tables`), checked like any other."""
+        out: list[ParsedClaim] = []
+        hedge = classify.hedged(text)
+        for t in tables:
+            if any(c.round == t.round and (c.county, c.precinct) == (precinct or (None, None)) for c in claims + out):
+                continue
+            problems: list[str] = [f"hedged: {hedge.group(0)!r}"] if hedge else []
+            if ambiguous:
+                problems.append("several precincts named")
+            if how == "statewide":
+                problems.append("unit found by its words alone, with no county given")
+            if precinct is None:
+                problems.append("no precinct")
+                county = name = None
+            else:
+                county, name = precinct
+                unit = self.election.precinct(county, name)
+                if unit is not None:
+                    problems.extend(check_claim(t.round, t.counts, unit, None))
+            conf = 0.9 - _HOW_PENALTY.get(how, 0.0)
+            status = "accepted" if not problems and conf >= ACCEPT_AT else "review"
+            out.append(ParsedClaim(county, name, t.round, dict(t.counts), status, round(conf, 3),
+                                   "table" + (f"; precinct:{how}" if how else ""),
+                                   ((t.start, t.end, text[t.start:t.end]),), False, None, tuple(problems)))
         return out
 
     def _delegates_doubts(self, text: str, counts: Mapping[str, float], precinct: tuple[str, str] | None,

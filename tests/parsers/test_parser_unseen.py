@@ -213,3 +213,18 @@ def test_unknown_abbreviations_never_shift_numbers_onto_known_names(parser):
                                   "Ames 1-1 final (unofficial!!): Warren 3, Pete 3"])
 def test_early_word_and_unofficial_are_hedges(parser, text):
     assert all(c.status == "review" for c in parse(parser, text).claims)
+
+
+def test_tables_are_read_by_their_columns(parser):
+    text = ("Results — Ames 1-1\nCandidate | 1st | Final | Del\n---|---|---|---\nSanders | 111 | 120 | 3\n"
+            "Warren | 82 | 90 | 2\nButtigeig | 47 | 50 | 1\nTotal attendance | 240 | 260 | 6")
+    r = by_round(parse(parser, text))
+    assert r["first"].counts == {"Sanders": 111, "Warren": 82, "Buttigieg": 47}
+    assert r["final"].counts == {"Sanders": 120, "Warren": 90, "Buttigieg": 50}
+    assert r["delegates"].counts == {"Sanders": 3, "Warren": 2, "Buttigieg": 1}
+
+
+def test_names_over_slash_rows_are_a_table(parser):
+    r = by_round(parse(parser, "Done in Ames 1-1. Pete/Warren/Klobuchar/Bernie\nFinal: 47/56/44/34\nDels: 2/2/1/1"))
+    assert r["final"].counts == {"Buttigieg": 47, "Warren": 56, "Klobuchar": 44, "Sanders": 34}
+    assert r["delegates"].counts == {"Buttigieg": 2, "Warren": 2, "Klobuchar": 1, "Sanders": 1}
