@@ -68,6 +68,7 @@ _NO_REALIGNMENT = re.compile(r"\b(?:nobody|no\s+one|no-one)\s+(?:moved|realigned
 _WORD_BEFORE_NUMBER = re.compile(
     r"(?<![\w@#])(?!(?:First|Final|Round|Dels?|Delegates?|And|Had|Has|With|Got|For|To|The|Only|Of|At|Was|Were|Is|Are|Alignment|"
     r"Realignment|Total|Totals|Attendance|Viability|Threshold|Count|Counts|Tally|Results?|Sde|Sdes)\b)[A-Z][a-z]{1,12}\.?\s*[:\-–]?\s*$")
+_WORDS = re.compile(r"[a-z]+")
 _SENTENCE_END = re.compile(r"[.;!?](?:\s|$)")
 _THE_BEFORE = re.compile(r"\b(?:the|all|every|each)\s+$", re.I)
 # A group's count changing between rounds ("climbed from 22 to 39", "Biden 12 → 15"): which
@@ -173,6 +174,7 @@ class Parser:
         self.fuzzy = FuzzyNames(self.aliases)
         self.precincts = PrecinctIndex(election)
         self.search = UnitSearch(election)
+        self._one_word_aliases = frozenset(a for a in self.aliases.by_alias if " " not in a and a.isalpha())
         self.nlp = _make_nlp(self.aliases)
         self.accounts: dict[str, Account] = dict(accounts or {})
         self._keep_tags = frozenset(a for a in self.aliases.by_alias if a[:1] in "@#")
@@ -334,10 +336,16 @@ class Parser:
         scope = [c for c, _, _ in self.precincts.counties_named(text)] + self._bracketed_counties(text)
         if acct is not None and not acct.precinct:
             scope.append(acct.county)
+        # Only lines with a number and a group's name can hold a unit's result: decided cheaply
+        # first, since most posts (and all noise) have at most one.
+        candidates = [i for i, (a, b) in enumerate(lines)
+                      if _DIGIT.search(text, a, b) and self._names_a_group(text[a:b])]
+        if len(candidates) < 2:
+            return []
         heads: list[tuple[int, tuple[str, str] | str]] = []
         for i, (a, b) in enumerate(lines):
             line = text[a:b]
-            if not _DIGIT.search(line):
+            if i not in candidates and not (_DIGIT.search(line) and _UNIT_LINE.match(line)):
                 continue
             refs = self.precincts.find(line)[0]
             if refs:
@@ -441,11 +449,12 @@ class Parser:
         return cands, refs, counties
 
     def _context_precinct(self, post: PostInput, context: ThreadContext | None, refs: Sequence[PrecinctRef]):
-        p, _, _, _, _ = self._which_precinct(post, context, list(refs))
+        # A thread's head is only the unit it names for sure: no statewide proposal.
+        p, _, _, _, _ = self._which_precinct(post, context, list(refs), statewide=False)
         return p
 
     def _which_precinct(self, post: PostInput, context: ThreadContext | None, refs: list[PrecinctRef],
-                        counties: list[str] = (), search_text: str | None = None):
+                        counties: list[str] = (), search_text: str | None = None, statewide: bool = True):
         """The unit a post is about, how it was found, and whether another reading competes.
 
         In order: the units it names; a scored search (:class:`parsers.unit_search.UnitSearch`)
@@ -486,7 +495,7 @@ class Parser:
         if found:
             return found[0].unit.key, "search", False, [], (found[0].start, found[0].end)
         # Never a unit of another county than the one the post names or its account covers.
-        proposal, ties = self.search.find_statewide(text) if not scope else (None, [])
+        proposal, ties = self.search.find_statewide(text) if statewide and not scope else (None, [])
         if context is not None and context.precinct is not None:
             if proposal is not None and proposal.unit.key != context.precinct:
                 # The post's words name another unit than its thread's: a person decides.
@@ -612,6 +621,10 @@ class Parser:
             claims[:] = [replace(c, status="review", problems=c.problems + ("two readings of the delegates",))
                          if c.round == "delegates" else c for c in claims]
         return out
+
+    def _names_a_group(self, line: str) -> bool:
+        """Whether a word of ``line`` is one of the groups' one-word aliases (a quick test)."""
+        return any(w in self._one_word_aliases for w in _WORDS.findall(line.lower()))
 
     def _group_of(self, name: str) -> str | None:
         """The group a name in a table names: an alias, or a close misspelling ("Klobachar")."""

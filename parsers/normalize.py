@@ -9,6 +9,7 @@ offsets, so evidence spans still point into the post as it was written.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 
 __all__ = ["reader_text"]
@@ -26,6 +27,12 @@ _LOOKALIKE = str.maketrans({
 })
 
 
+# What can need folding: invisible and space characters, Greek, Cyrillic and Armenian letters,
+# fullwidth forms, mathematical letters and digits, and other compatibility characters.
+_NEEDS_FOLD = re.compile("[\u00a0\u00ad\u0370-\u058f\u061c\u2000-\u206f\u2070-\u218f\u2460-\u24ff"
+                         "\u3000\ufb00-\ufb4f\ufe00-\ufe6f\uff00-\uffef\U0001d400-\U0001d7ff]")
+
+
 def reader_text(text: str) -> tuple[str, list[int], bool]:
     """(the folded text, for each of its characters the offset in ``text`` plus its end,
     whether a letter or digit was folded or an invisible character dropped).
@@ -35,8 +42,8 @@ def reader_text(text: str) -> tuple[str, list[int], bool]:
     Latin. Only letters, digits and invisible characters count as disguise: a no-break space
     or a curly quote is ordinary typing.
     """
-    if text.isascii():
-        return text, list(range(len(text) + 1)), False
+    if text.isascii() or not _NEEDS_FOLD.search(text):
+        return text, [], False  # nothing to fold (accents and emoji are read as they are)
     out: list[str] = []
     where: list[int] = []
     disguised = False
