@@ -20,9 +20,8 @@ import html
 import io
 import json
 from dataclasses import dataclass, field
-from datetime import datetime
 from email.utils import parsedate_to_datetime
-from typing import Any, Iterator
+from typing import Any
 
 import requests
 from sqlmodel import Session, select
@@ -30,7 +29,7 @@ from sqlmodel import Session, select
 import shadowtally.elections as defs
 from shadowtally.settings import DEFAULT_ELECTION
 from shadowtally.collectors.base import Clock, PassResult, Rejected
-from shadowtally.collectors.http import DEFAULT_MAX_BYTES, DEFAULT_TIMEOUT, Backoff, fetch, new_session
+from shadowtally.collectors.http import DEFAULT_TIMEOUT, Backoff, fetch, new_session
 from shadowtally.errors import InvalidValue
 from shadowtally.store.elections import load_election
 from shadowtally.store.ingest import upsert_release

@@ -11,11 +11,8 @@ from typing import Any, Callable, TypeVar
 
 import click
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
-import shadowtally.elections as defs
 from shadowtally.settings import DEFAULT_ELECTION
-from shadowtally.errors import NotFound
 from shadowtally.store.db import DEFAULT_DB, ENV_VAR, open_store
 from shadowtally.services.elections import get_election, loaded_election_id  # noqa: F401 - commands import them from here
 

@@ -16,7 +16,7 @@ import click
 from sqlmodel import select
 
 from shadowtally.collectors.config import DEFAULT_CONFIG, TOKEN_ENV, append_source, load_config
-from shadowtally.collectors.scheduler import Outcome, source_name, sync_sources
+from shadowtally.collectors.scheduler import Outcome, sync_sources
 from shadowtally.errors import NotFound, ShadowTallyError
 from shadowtally.services.options import db_option, open_db
 from shadowtally.cli.output import emit, err_console, output_options
