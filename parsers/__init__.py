@@ -607,7 +607,7 @@ class Parser:
                 keys = list(base.counts)[: len(pl.values)]
                 problems.append("delegates by position, mapped to the groups in the order the post listed them")
             counts = {k: v for k, v in zip(keys, pl.values)}
-            problems += self._delegates_doubts(text, counts, precinct, ambiguous, how)
+            problems += self._apart_doubts(text, "delegates", counts, precinct, ambiguous, how)
             county, name = precinct if precinct is not None else (None, None)
             if any(c.round == "delegates" and (c.county, c.precinct) == (county, name) for c in claims + out):
                 problems.append("two readings of the delegates")
@@ -639,23 +639,11 @@ class Parser:
                       how: str, ambiguous: bool) -> list[ParsedClaim]:
         """One claim per round a table states (:mod:`parsers.tables`), checked like any other."""
         out: list[ParsedClaim] = []
-        hedge = classify.hedged(text)
         for t in tables:
             if any(c.round == t.round and (c.county, c.precinct) == (precinct or (None, None)) for c in claims + out):
                 continue
-            problems: list[str] = [f"hedged: {hedge.group(0)!r}"] if hedge else []
-            if ambiguous:
-                problems.append("several precincts named")
-            if how == "statewide":
-                problems.append("unit found by its words alone, with no county given")
-            if precinct is None:
-                problems.append("no precinct")
-                county = name = None
-            else:
-                county, name = precinct
-                unit = self.election.precinct(county, name)
-                if unit is not None:
-                    problems.extend(check_claim(t.round, t.counts, unit, None))
+            problems = self._apart_doubts(text, t.round, t.counts, precinct, ambiguous, how)
+            county, name = precinct if precinct is not None else (None, None)
             conf = 0.9 - _HOW_PENALTY.get(how, 0.0)
             status = "accepted" if not problems and conf >= ACCEPT_AT else "review"
             out.append(ParsedClaim(county, name, t.round, dict(t.counts), status, round(conf, 3),
@@ -663,10 +651,10 @@ class Parser:
                                    ((t.start, t.end, text[t.start:t.end]),), False, None, tuple(problems)))
         return out
 
-    def _delegates_doubts(self, text: str, counts: Mapping[str, float], precinct: tuple[str, str] | None,
-                          ambiguous: bool, how: str) -> list[str]:
-        """What holds a delegates claim read apart from the pairing (a list by position, a phrase):
-        a hedge, a unit in doubt or none, and the unit's own checks."""
+    def _apart_doubts(self, text: str, round_: str, counts: Mapping[str, float], precinct: tuple[str, str] | None,
+                      ambiguous: bool, how: str) -> list[str]:
+        """What holds a claim read apart from the name-number pairing (a table, a delegate list
+        by position, a phrase): a hedge, a unit in doubt or none, and the unit's own checks."""
         problems: list[str] = []
         hedge = classify.hedged(text)
         if hedge:
@@ -680,7 +668,7 @@ class Parser:
         else:
             unit = self.election.precinct(*precinct)
             if unit is not None:
-                problems.extend(check_claim("delegates", counts, unit, None))
+                problems.extend(check_claim(round_, counts, unit, None))
         return problems
 
     def _phrase_claims(self, text: str, claims: list[ParsedClaim], precinct: tuple[str, str] | None, how: str,
@@ -716,7 +704,7 @@ class Parser:
             counts[key] = n
         if not counts:
             return []
-        problems += self._delegates_doubts(text, counts, precinct, ambiguous, how)
+        problems += self._apart_doubts(text, "delegates", counts, precinct, ambiguous, how)
         conf = 0.9 - _HOW_PENALTY.get(how, 0.0)
         status = "accepted" if not problems and conf >= ACCEPT_AT else "review"
         evidence = tuple((ph.start, ph.end, text[ph.start:ph.end]) for ph in phrases)
