@@ -21,7 +21,7 @@ import logging
 import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any, Callable, Iterable, Protocol
+from typing import Any, Iterable, Protocol
 
 from sqlmodel import Session, select
 
@@ -38,9 +38,6 @@ class Parser(Protocol):
     def parse(self, post: Any, context: Any | None) -> Any: ...
 
 
-PostHook = Callable[[Session, Post], Iterable[ClaimIn] | None]
-
-
 @dataclass
 class HandoffStats:
     handed_off: int = 0
@@ -52,12 +49,11 @@ class HandoffStats:
 class Handoff:
     """Parse each new or revised post and store its claims.
 
-    ``parser`` is ``parsers.build_pipeline(election, accounts)``; ``hook`` replaces the
-    parse entirely (a benchmark measuring collection alone passes one that returns None).
+    ``parser`` is ``parsers.build_pipeline(election, accounts)``. Collection alone (a
+    benchmark) gives its collectors no hand-off at all.
     """
 
     parser: Parser | None = None
-    hook: PostHook | None = None
     stats: HandoffStats = field(default_factory=HandoffStats)
 
     def __call__(self, session: Session, post: Post, *, now: datetime) -> int:
@@ -65,15 +61,10 @@ class Handoff:
         self.stats.handed_off += 1
         savepoint = session.begin_nested()
         try:
-            if self.hook is not None:
-                claims = self.hook(session, post)
-            elif self.parser is not None:
-                claims = claims_for(session, self.parser, post)
-            else:
-                claims = None
-            if claims is None:
+            if self.parser is None:
                 savepoint.commit()
                 return 0
+            claims = claims_for(session, self.parser, post)
             rows = replace_claims(session, post, list(claims), now=now)
             savepoint.commit()
             self.stats.parsed += 1

@@ -110,12 +110,13 @@ class UnitSearch:
         self._satellites: list[_Entry] = []
         self._df: dict[str, int] = {}  # how many units' names hold each word
         self._by_word: dict[str, list[_Entry]] = {}  # word -> the units whose names hold it
-        self._expansions = dict(election.naming.expansions)
-        for p in election.precincts:
-            for w in _entry(p, self._expansions).words:
+        expansions = dict(election.naming.expansions)
+        self._entries = {p.key: _entry(p, expansions) for p in election.precincts}
+        for e in self._entries.values():
+            for w in e.words:
                 self._df[w] = self._df.get(w, 0) + 1
         for p in election.precincts:
-            e = _entry(p, self._expansions)
+            e = self._entries[p.key]
             if not e.words:
                 continue  # "PRECINCT 4" alone: only "<County> … 4" finds it (the alias index does)
             if p.satellite:
@@ -161,7 +162,7 @@ class UnitSearch:
             return None, []
         # A rare word ("Keosauqua"), or a town's words with the unit's own numbers ("Waverly Ward 4");
         # never a common name alone ("Des Moines" is also a Jasper County township).
-        rare = [w for w in _entry(found[0].unit, self._expansions).words if self._df.get(w, 0) <= 2]
+        rare = [w for w in self._entries[found[0].unit.key].words if self._df.get(w, 0) <= 2]
         return (found[0], []) if rare or found[0].numbered else (None, found)
 
     def _score(self, e: _Entry, toks: list[tuple[str, int, int]],

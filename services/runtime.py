@@ -10,7 +10,7 @@ reference (:data:`collectors.scheduler._CONTEXTS`).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Iterable, Mapping, Sequence
 
 from apscheduler.schedulers.base import BaseScheduler
@@ -18,9 +18,9 @@ from sqlalchemy.engine import Engine
 
 from shadowtally import elections as defs
 from shadowtally.collectors.config import Config, SourceSpec
-from shadowtally.collectors.pipeline import Handoff, PostHook
+from shadowtally.collectors.pipeline import Handoff
 from shadowtally.collectors.scheduler import (
-    Collectors, JobContext, Outcome, Settings, build_scheduler, context_key, prune_jobs, register_context, run_once,
+    Collectors, JobContext, Outcome, Settings, build_scheduler, context_key, prune_jobs, run_once,
     start_streams, stop_scheduler, sync_sources, unregister_context,
 )
 from shadowtally.parsers import Parser, build_pipeline
@@ -54,12 +54,11 @@ class Runtime:
     handoff: Handoff
     collectors: Collectors
     jobs: JobContext
-    roles: Mapping[str, tuple[str, bool]] = field(default_factory=dict)
 
     @classmethod
     def build(cls, engine: Engine, settings: Settings, *, accounts: Mapping[str, Account] | None = None,
-              roles: Mapping[str, tuple[str, bool]] | None = None, reconcile: ReconcileHook | None = None,
-              hook: PostHook | None = None) -> "Runtime":
+              roles: Mapping[str, tuple[str, bool]] | None = None,
+              reconcile: ReconcileHook | None = None) -> "Runtime":
         """Load the election into the store, build the parser with ``accounts``, and wire the hand-off.
 
         ``roles`` (author → (role, registered)) adds authors beyond the registered
@@ -77,12 +76,12 @@ class Runtime:
                 AccountRow(h, role, registered, *((located[h].county, located[h].precinct) if h in located else ()))
                 for h, (role, registered) in all_roles.items()])
         parser = build_pipeline(election, accounts)
-        handoff = Handoff(parser=parser, hook=hook)
+        handoff = Handoff(parser=parser)
         collectors = Collectors(settings, handoff)
         slug = settings.election
         jobs = JobContext(key=context_key(engine), engine=engine, collectors=collectors,
                           reconcile=reconcile or (lambda eng: reconcile_store(eng, slug)))
-        return cls(engine, settings, election, accounts, parser, handoff, collectors, jobs, all_roles)
+        return cls(engine, settings, election, accounts, parser, handoff, collectors, jobs)
 
     @classmethod
     def from_config(cls, engine: Engine, config: Config, *, extra_accounts: Mapping[str, Account] | None = None,
@@ -119,10 +118,6 @@ class Runtime:
 
     def set_reconcile(self, hook: ReconcileHook | None) -> None:
         self.jobs.reconcile = hook
-
-    def register(self) -> None:
-        """Make scheduled jobs for this store run with this runtime (``scheduler`` does it too)."""
-        register_context(self.jobs)
 
     def stop(self, timeout: float = 60.0) -> None:
         """Stop the scheduler (letting running passes finish) and release the job context."""

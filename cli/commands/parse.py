@@ -137,28 +137,31 @@ def register(group: click.Group) -> None:
     @click.option("--db", "db_url", default=None, envvar="SHADOWTALLY_DB", help="Database URL (default: the configured store).")
     def reparse_cmd(election_slug: str, accounts_file: IO[str] | None, db_url: str | None) -> None:
         """Run the parser again over every stored post, replacing each post's claims."""
-        parser = _load_parser(election_slug, accounts_file, stored_accounts(db_url, election_slug))
-        n_posts, n_claims = reparse_store(parser, db_url)
+        from shadowtally.store.db import open_store  # noqa: PLC0415
+
+        engine = open_store(db_url)
+        parser = _load_parser(election_slug, accounts_file, stored_accounts(engine, election_slug))
+        n_posts, n_claims = reparse_store(parser, engine)
         err_console.print(f"reparsed {n_posts} post(s); {n_claims} claim(s) stored", highlight=False)
 
 
-def stored_accounts(db_url: str | None, election_slug: str) -> dict[str, Any]:
+def stored_accounts(engine: Any, election_slug: str) -> dict[str, Any]:
     """The registered accounts a run wrote to the store (those with a known precinct)."""
     from sqlmodel import select  # noqa: PLC0415
 
     from shadowtally.elections import load_election  # noqa: PLC0415
     from shadowtally.parsers.accounts import Account, norm_handle  # noqa: PLC0415
-    from shadowtally.store.db import open_store, session_scope  # noqa: PLC0415
+    from shadowtally.store.db import session_scope  # noqa: PLC0415
     from shadowtally.store.models import Account as AccountRow  # noqa: PLC0415
 
     election = load_election(election_slug)
-    with session_scope(open_store(db_url)) as s:
+    with session_scope(engine) as s:
         rows = list(s.exec(select(AccountRow).where(AccountRow.registered == True)))  # noqa: E712
         return {norm_handle(a.handle): Account(a.handle, a.county, a.precinct, a.role) for a in rows
                 if a.county and a.precinct and election.precinct(a.county, a.precinct) is not None}
 
 
-def reparse_store(parser: Any, db_url: str | None) -> tuple[int, int]:
+def reparse_store(parser: Any, engine: Any) -> tuple[int, int]:
     """Reparse every non-deleted stored post in creation order, replacing its claims
     (never duplicating them). Returns (posts, claims stored).
 
@@ -170,10 +173,9 @@ def reparse_store(parser: Any, db_url: str | None) -> tuple[int, int]:
     from sqlmodel import func, select  # noqa: PLC0415
 
     from shadowtally.collectors.pipeline import Handoff  # noqa: PLC0415
-    from shadowtally.store.db import open_store, session_scope  # noqa: PLC0415
+    from shadowtally.store.db import session_scope  # noqa: PLC0415
     from shadowtally.store.models import Claim, Post  # noqa: PLC0415
 
-    engine = open_store(db_url)
     handoff = Handoff(parser=parser)
     now = datetime.now(timezone.utc)
     with session_scope(engine) as s:
